@@ -1,0 +1,120 @@
+package io.pulse.ingest;
+
+import io.pulse.model.Addresses;
+import io.pulse.model.RoleStats;
+import io.pulse.model.Sample;
+import io.pulse.model.SampleBatch;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
+import java.util.List;
+
+/**
+ * Hands samples to aggregation in batches and keeps every batch until aggregation acknowledges it.
+ * At most {@code maxInFlight} batches are unacknowledged; sources ask {@link #hasCapacity()} before they
+ * produce more, which is how backpressure reaches them. A failed or timed-out batch is sent again after a
+ * capped exponential backoff, so delivery is at-least-once.
+ */
+final class BatchSender {
+
+  private static final Logger LOG = LoggerFactory.getLogger(BatchSender.class);
+  private static final long MIN_BACKOFF_MS = 100;
+  private static final long MAX_BACKOFF_MS = 5000;
+
+  private final Vertx vertx;
+  private final String source;
+  private final int batchSize;
+  private final int maxInFlight;
+  private final DeliveryOptions delivery;
+  private final RoleStats stats;
+  private final ArrayDeque<SampleBatch> queue = new ArrayDeque<>();
+  private int inFlight;
+  private long backoffMs;
+  private boolean waitingToRetry;
+  private boolean outageLogged;
+
+  BatchSender(Vertx vertx, String source, int batchSize, int maxInFlight, long ackTimeoutMs, RoleStats stats) {
+    this.vertx = vertx;
+    this.source = source;
+    this.batchSize = batchSize;
+    this.maxInFlight = maxInFlight;
+    this.delivery = new DeliveryOptions().setSendTimeout(ackTimeoutMs);
+    this.stats = stats;
+  }
+
+  /** True while fewer than {@code maxInFlight} batches wait for an acknowledgement or in the queue. */
+  boolean hasCapacity() {
+    return inFlight + queue.size() < maxInFlight;
+  }
+
+  /** Batches handed over and not yet acknowledged. */
+  int pending() {
+    return inFlight + queue.size();
+  }
+
+  void submit(List<Sample> samples) {
+    for (int from = 0; from < samples.size(); from += batchSize) {
+      queue.addLast(new SampleBatch(source, samples.subList(from, Math.min(samples.size(), from + batchSize))));
+    }
+    pump();
+  }
+
+  private void pump() {
+    while (!waitingToRetry && inFlight < maxInFlight && !queue.isEmpty()) {
+      send(queue.pollFirst());
+    }
+  }
+
+  private void send(SampleBatch batch) {
+    inFlight++;
+    vertx.eventBus().request(Addresses.SAMPLES, batch, delivery).onComplete(ar -> {
+      inFlight--;
+      if (ar.succeeded()) {
+        acknowledged(batch);
+      } else {
+        failed(batch, ar.cause());
+      }
+      pump();
+    });
+  }
+
+  private void acknowledged(SampleBatch batch) {
+    stats.add("samplesAcked", batch.size());
+    stats.increment("batchesAcked");
+    backoffMs = 0;
+    if (outageLogged) {
+      LOG.info("aggregation acknowledges batches again; {} batches still pending", pending());
+      outageLogged = false;
+    }
+  }
+
+  private void failed(SampleBatch batch, Throwable cause) {
+    stats.increment("batchRetries");
+    queue.addFirst(batch);
+    backoffMs = backoffMs == 0 ? MIN_BACKOFF_MS : Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+    if (!outageLogged) {
+      LOG.warn("aggregation did not acknowledge a batch of {} samples from {} on {} ({}); keeping it and retrying "
+          + "with backoff up to {} ms. Is a node with the aggregate role running and in the cluster?",
+        batch.size(), source, Addresses.SAMPLES, describe(cause), MAX_BACKOFF_MS);
+      outageLogged = true;
+    }
+    if (!waitingToRetry) {
+      waitingToRetry = true;
+      vertx.setTimer(backoffMs, id -> {
+        waitingToRetry = false;
+        pump();
+      });
+    }
+  }
+
+  private static String describe(Throwable cause) {
+    if (cause instanceof ReplyException re) {
+      return re.failureType() + (re.getMessage() == null ? "" : ": " + re.getMessage());
+    }
+    return String.valueOf(cause);
+  }
+}

@@ -1,0 +1,66 @@
+package io.pulse.model;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Counters of one verticle, published every second on {@link Addresses#STATS} with per-second rates so any
+ * gateway can show the whole cluster's activity. Used from the verticle's event loop only.
+ */
+public final class RoleStats {
+
+  private static final long PERIOD_MS = 1000;
+
+  private final String node;
+  private final String role;
+  private final Map<String, long[]> counters = new LinkedHashMap<>();
+  private final Map<String, Long> previous = new LinkedHashMap<>();
+  private long previousAt = System.nanoTime();
+
+  public RoleStats(String node, String role) {
+    this.node = node;
+    this.role = role;
+  }
+
+  public void add(String counter, long delta) {
+    counters.computeIfAbsent(counter, k -> new long[1])[0] += delta;
+  }
+
+  /** Sets a gauge (a count of something held, like connected clients) rather than adding to it. */
+  public void set(String counter, long value) {
+    counters.computeIfAbsent(counter, k -> new long[1])[0] = value;
+  }
+
+  public void increment(String counter) {
+    add(counter, 1);
+  }
+
+  public long get(String counter) {
+    long[] c = counters.get(counter);
+    return c == null ? 0 : c[0];
+  }
+
+  /** Starts the periodic report; returns the timer id so the verticle can cancel it on stop. */
+  public long publishEverySecond(Vertx vertx) {
+    return vertx.setPeriodic(PERIOD_MS, id -> vertx.eventBus().publish(Addresses.STATS, snapshot()));
+  }
+
+  public JsonObject snapshot() {
+    long now = System.nanoTime();
+    double seconds = Math.max(1e-3, (now - previousAt) / 1e9);
+    JsonObject counts = new JsonObject();
+    JsonObject rates = new JsonObject();
+    counters.forEach((name, value) -> {
+      counts.put(name, value[0]);
+      long before = previous.getOrDefault(name, 0L);
+      rates.put(name, Math.round((value[0] - before) / seconds * 10) / 10.0);
+      previous.put(name, value[0]);
+    });
+    previousAt = now;
+    return new JsonObject().put("node", node).put("role", role).put("at", System.currentTimeMillis())
+      .put("counters", counts).put("rates", rates);
+  }
+}

@@ -1,0 +1,38 @@
+package io.pulse.persist;
+
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The newest final results of one series, oldest overwritten first. Results arrive in window order. */
+final class ResultRing {
+
+  private final JsonObject[] slots;
+  private int next;
+  private int size;
+
+  ResultRing(int capacity) {
+    this.slots = new JsonObject[capacity];
+  }
+
+  void add(JsonObject result) {
+    slots[next] = result;
+    next = (next + 1) % slots.length;
+    size = Math.min(size + 1, slots.length);
+  }
+
+  /** Results whose window starts in [from, to), oldest first. */
+  List<JsonObject> range(long from, long to) {
+    List<JsonObject> out = new ArrayList<>();
+    int oldest = (next - size + slots.length) % slots.length;
+    for (int i = 0; i < size; i++) {
+      JsonObject r = slots[(oldest + i) % slots.length];
+      long start = r.getLong("start");
+      if (start >= from && start < to) {
+        out.add(r);
+      }
+    }
+    return out;
+  }
+}

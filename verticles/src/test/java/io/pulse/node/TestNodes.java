@@ -1,0 +1,64 @@
+package io.pulse.node;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/** Starts real Pulse nodes (each its own Vert.x and, when clustered, its own Hazelcast member) for tests. */
+public final class TestNodes {
+
+  private TestNodes() {
+  }
+
+  /** The configuration a node would load with these command-line options and no environment. */
+  public static JsonObject config(String... options) {
+    return ConfigLoader.load(options, Map.of());
+  }
+
+  public static PulseNode start(JsonObject config) {
+    return await(PulseNode.start(config), 60);
+  }
+
+  public static void stop(PulseNode node) {
+    if (node != null) {
+      await(node.stop(), 30);
+    }
+  }
+
+  public static <T> T await(Future<T> future, int seconds) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(seconds, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("did not complete: " + e, e);
+    }
+  }
+
+  public static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Polls until the condition holds; fails with the description after the timeout. */
+  public static void waitUntil(String description, long timeoutMs, BooleanSupplier condition) {
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    while (!condition.getAsBoolean()) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("timed out after " + timeoutMs + " ms waiting until " + description);
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+  }
+}
