@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import static io.pulse.model.ConfigKey.Type.*;
 
@@ -77,15 +78,24 @@ public final class ConfigKeys {
   public static final ConfigKey GATEWAY_SSE_HEARTBEAT_MS = new ConfigKey("gateway.sse-heartbeat-ms", POSITIVE_LONG, 15000L,
     "interval of the SSE comment heartbeat that keeps proxies from closing idle streams");
 
-  public static final List<ConfigKey> ALL = List.of(
-    NODE_ROLES, NODE_ID, HTTP_HOST, HTTP_PORT,
-    CLUSTER_ENABLED, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_MEMBERS, CLUSTER_CONFIG, CLUSTER_JOIN_TIMEOUT_MS,
+  // Each area lists its keys here; ALL is their concatenation (the order of conf/pulse.json and the README).
+  public static final List<ConfigKey> NODE = List.of(NODE_ROLES, NODE_ID, HTTP_HOST, HTTP_PORT);
+  public static final List<ConfigKey> CLUSTER = List.of(
+    CLUSTER_ENABLED, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_MEMBERS, CLUSTER_CONFIG, CLUSTER_JOIN_TIMEOUT_MS);
+  public static final List<ConfigKey> SIMULATOR = List.of(
     SIMULATOR_ENABLED, SIMULATOR_RATE, SIMULATOR_SYMBOLS, SIMULATOR_SERVICES, SIMULATOR_SEED,
-    SIMULATOR_START_TIME, SIMULATOR_MAX_SAMPLES,
-    INGEST_BATCH_SIZE, INGEST_MAX_IN_FLIGHT, INGEST_ACK_TIMEOUT_MS,
-    AGGREGATE_WINDOW_MS, AGGREGATE_LATENESS_MS, AGGREGATE_IDLE_FLUSH_MS,
-    PERSIST_RING_SIZE,
+    SIMULATOR_START_TIME, SIMULATOR_MAX_SAMPLES);
+  public static final List<ConfigKey> INGEST = List.of(
+    INGEST_BATCH_SIZE, INGEST_MAX_IN_FLIGHT, INGEST_ACK_TIMEOUT_MS);
+  public static final List<ConfigKey> AGGREGATE = List.of(
+    AGGREGATE_WINDOW_MS, AGGREGATE_LATENESS_MS, AGGREGATE_IDLE_FLUSH_MS);
+  public static final List<ConfigKey> PERSIST = List.of(
+    PERSIST_RING_SIZE);
+  public static final List<ConfigKey> GATEWAY = List.of(
     GATEWAY_SSE_HEARTBEAT_MS);
+
+  public static final List<ConfigKey> ALL = Stream.of(NODE, CLUSTER, SIMULATOR, INGEST, AGGREGATE, PERSIST, GATEWAY)
+    .flatMap(List::stream).toList();
 
   public static final Map<String, ConfigKey> BY_NAME =
     ALL.stream().collect(Collectors.toUnmodifiableMap(ConfigKey::name, Function.identity()));
