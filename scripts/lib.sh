@@ -15,3 +15,39 @@ build_if_needed() {
     (cd "$ROOT" && mvn -B -q package -DskipTests) || { echo "build failed: see the Maven output above" >&2; exit 1; }
   fi
 }
+
+CLUSTER_DIR="$ROOT/target/cluster"
+
+# start_node I ARGS...: starts node I in the background with the given options, records its pid and command
+start_node() {
+  local i="$1"; shift
+  mkdir -p "$CLUSTER_DIR"
+  printf '%q ' "$@" > "$CLUSTER_DIR/node-$i.args"
+  # shellcheck disable=SC2086
+  (cd "$ROOT" && exec nohup java $PULSE_JVM_OPTS -jar "$JAR" "$@" >> "$CLUSTER_DIR/node-$i.log" 2>&1) &
+  echo $! > "$CLUSTER_DIR/node-$i.pid"
+}
+
+# stop_node I [SIGNAL]: stops node I (SIGTERM by default, then SIGKILL after 45 s) and waits for it
+stop_node() {
+  local i="$1" sig="${2:-TERM}" pidfile="$CLUSTER_DIR/node-$1.pid" pid
+  [ -f "$pidfile" ] || return 0
+  pid=$(cat "$pidfile")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill "-$sig" "$pid"
+    for _ in $(seq 1 225); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; echo "node-$i did not stop within 45 s: killed" >&2; fi
+  fi
+  rm -f "$pidfile"
+}
+
+# wait_ready I: waits until node I logs that it is ready (60 s at most)
+wait_ready() {
+  local i="$1" log="$CLUSTER_DIR/node-$1.log" before="${2:-0}"
+  for _ in $(seq 1 300); do
+    n=$(grep -c "ready with roles" "$log" 2>/dev/null || true); [ "${n:-0}" -gt "$before" ] && return 0
+    grep -q "ERROR" "$log" 2>/dev/null && { tail -3 "$log" >&2; return 1; }
+    sleep 0.2
+  done
+  echo "node-$i not ready after 60 s; see $log" >&2; return 1
+}

@@ -24,6 +24,11 @@ public final class ConfigKeys {
   public static final ConfigKey NODE_ID = new ConfigKey("node.id", STRING, "",
     "name of this node in status and logs; empty: the cluster member id (or a random id when standalone)");
 
+  public static final ConfigKey NODE_HEALTH_PORT = new ConfigKey("node.health-port", PORT, 0L,
+    "port of the node's own /health and /ready endpoints (every role, for probes); 0: off");
+  public static final ConfigKey NODE_DRAIN_MS = new ConfigKey("node.drain-ms", NON_NEGATIVE_LONG, 2000L,
+    "on SIGTERM the node reports not-ready for this long before it stops its verticles, so traffic moves away");
+
   public static final ConfigKey HTTP_HOST = new ConfigKey("http.host", STRING, "0.0.0.0",
     "interface the gateway listens on");
   public static final ConfigKey HTTP_PORT = new ConfigKey("http.port", PORT, 8080,
@@ -79,7 +84,8 @@ public final class ConfigKeys {
     "interval of the SSE comment heartbeat that keeps proxies from closing idle streams");
 
   // Each area lists its keys here; ALL is their concatenation (the order of conf/pulse.json and the README).
-  public static final List<ConfigKey> NODE = List.of(NODE_ROLES, NODE_ID, HTTP_HOST, HTTP_PORT);
+  public static final List<ConfigKey> NODE = List.of(NODE_ROLES, NODE_ID, NODE_HEALTH_PORT, NODE_DRAIN_MS,
+    HTTP_HOST, HTTP_PORT);
   public static final List<ConfigKey> CLUSTER = List.of(
     CLUSTER_ENABLED, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_MEMBERS, CLUSTER_CONFIG, CLUSTER_JOIN_TIMEOUT_MS);
   public static final List<ConfigKey> SIMULATOR = List.of(

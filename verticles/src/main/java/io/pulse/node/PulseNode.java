@@ -21,7 +21,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.BindException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -35,6 +37,8 @@ import static io.pulse.model.ConfigKeys.*;
 public final class PulseNode {
 
   private static final Logger LOG = LoggerFactory.getLogger(PulseNode.class);
+  private static final List<String> START_ORDER = List.of("persist", "aggregate", "gateway", "ingest");
+  private static final List<String> STOP_ORDER = List.of("ingest", "gateway", "aggregate", "persist");
 
   /** Exit codes of {@link #main}. */
   static final int EXIT_CONFIG = 2;
@@ -44,7 +48,10 @@ public final class PulseNode {
   private final Vertx vertx;
   private final JsonObject config;
   private final String nodeId;
+  private final Map<String, String> deployments = new ConcurrentHashMap<>();
+  private volatile boolean draining;
   private int httpPort = -1;
+  private int healthPort = -1;
 
   private PulseNode(Vertx vertx, JsonObject config, String nodeId) {
     this.vertx = vertx;
@@ -94,10 +101,45 @@ public final class PulseNode {
     return httpPort;
   }
 
-  /** Undeploys every verticle (each flushes what it holds) and leaves the cluster. */
+  /** The port of {@code /health} and {@code /ready}, or -1 when {@code node.health-port} is 0. */
+  public int healthPort() {
+    return healthPort;
+  }
+
+  /**
+   * Drains and stops the node: readiness turns false first and stays so for {@code node.drain-ms}; then the
+   * verticles stop in data-flow order (ingest hands over what it holds, the gateway tells clients to go,
+   * aggregation publishes its open windows, persistence flushes), and the node leaves the cluster.
+   */
   public Future<Void> stop() {
-    LOG.info("node {} stopping: undeploying verticles and leaving the cluster", nodeId);
-    return vertx.close().onSuccess(v -> LOG.info("node {} stopped", nodeId));
+    draining = true;
+    long drainMs = NODE_DRAIN_MS.longIn(config);
+    LOG.info("node {} stopping: not ready from now, stopping verticles in {} ms, then leaving the cluster", nodeId, drainMs);
+    Future<Void> chain = drainMs > 0 && !deployments.isEmpty() ? sleep(drainMs) : Future.succeededFuture();
+    for (String role : STOP_ORDER) {
+      String id = deployments.get(role);
+      if (id != null) {
+        chain = chain.compose(v -> vertx.undeploy(id)
+          .onSuccess(x -> LOG.info("stopped {} verticle", role))
+          .otherwise(err -> {
+            LOG.warn("the {} verticle did not stop cleanly: {}", role, err.toString());
+            return null;
+          }));
+      }
+    }
+    return chain.eventually(() -> vertx.close()).onSuccess(v -> LOG.info("node {} stopped", nodeId));
+  }
+
+  private Future<Void> sleep(long ms) {
+    return Future.future(p -> vertx.setTimer(ms, id -> p.complete()));
+  }
+
+  private JsonObject readiness() {
+    ClusterManager manager = ((io.vertx.core.internal.VertxInternal) vertx).clusterManager();
+    boolean joined = manager == null || manager.getNodes().contains(manager.getNodeId());
+    boolean deployed = deployments.keySet().containsAll(NODE_ROLES.listIn(config));
+    return new JsonObject().put("ready", deployed && joined && !draining).put("node", nodeId)
+      .put("deployed", deployed).put("clusterJoined", joined).put("draining", draining);
   }
 
   private void stopAndWait() {
@@ -138,14 +180,30 @@ public final class PulseNode {
     List<String> roles = NODE_ROLES.listIn(config);
     vertx.eventBus().localConsumer(Addresses.NODE_INFO, message -> message.reply(info(roles)));
     // consumers first, producers last: ingest starts sending only when aggregation can already listen
-    Future<Void> chain = Future.succeededFuture();
-    for (String role : List.of("persist", "aggregate", "gateway", "ingest")) {
+    Future<Void> chain = startHealthServer();
+    for (String role : START_ORDER) {
       if (roles.contains(role)) {
         chain = chain.compose(v -> deploy(role));
       }
     }
     return chain.onSuccess(v -> LOG.info("node {} ready with roles {}{}", nodeId, roles,
       httpPort > 0 ? "; dashboard at http://localhost:" + httpPort + "/" : ""));
+  }
+
+  private Future<Void> startHealthServer() {
+    int port = NODE_HEALTH_PORT.intIn(config);
+    if (port == 0) {
+      return Future.succeededFuture();
+    }
+    String host = HTTP_HOST.stringIn(config);
+    return new NodeHealthServer(vertx, this::readiness).listen(host, port)
+      .recover(err -> Future.failedFuture(new RuntimeException(NODE_HEALTH_PORT.name() + ": " + host + ":" + port
+        + " cannot be used (" + err.getMessage() + "); choose a free port with --node.health-port=<port>")))
+      .map(actual -> {
+        healthPort = actual;
+        LOG.info("health endpoints at http://localhost:{}/health and /ready", actual);
+        return null;
+      });
   }
 
   private Future<Void> deploy(String role) {
@@ -160,6 +218,7 @@ public final class PulseNode {
     return vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config))
       .recover(err -> Future.failedFuture(explain(role, err)))
       .map(id -> {
+        deployments.put(role, id);
         if (verticle instanceof GatewayVerticle gateway) {
           httpPort = gateway.actualPort();
         }
