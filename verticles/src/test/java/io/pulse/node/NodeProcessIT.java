@@ -78,7 +78,8 @@ class NodeProcessIT {
       process.destroy(); // SIGTERM
       assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("the node exits within 30 s of SIGTERM").isTrue();
     }
-    assertThat(read(log)).contains("stopping: undeploying verticles").contains("stopped");
+    assertThat(read(log)).containsSubsequence("stopping: not ready from now", "stopped ingest verticle",
+      "stopped gateway verticle", "stopped aggregate verticle", "stopped persist verticle", "stopped");
   }
 
   private static void assertFailure(int expectedCode, String expectedMessage, String... options) throws Exception {
