@@ -2,82 +2,194 @@ package io.pulse.aggregate;
 
 import io.pulse.model.Addresses;
 import io.pulse.model.Codecs;
+import io.pulse.model.Partitions;
 import io.pulse.model.RoleStats;
 import io.pulse.model.Sample;
 import io.pulse.model.SampleBatch;
 import io.pulse.model.WindowResult;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import static io.pulse.model.ConfigKeys.*;
 
 /**
- * The aggregate role: applies sample batches to event-time windows, acknowledges each batch once applied,
- * and publishes every closed window's final result on {@link Addresses#RESULTS}.
+ * The aggregate role: owns some partitions of the series (all of them on a single aggregate node), applies their
+ * sample batches to the {@link AggregationEngine}, acknowledges each batch once applied, publishes provisional and
+ * final results on {@link Addresses#RESULTS}, and evaluates alert rules on the final ones.
+ *
+ * <p>Batches for one partition arrive on {@code pulse.samples.<p>}, registered only by the partition's owner. A
+ * batch of mixed series sent to {@link Addresses#SAMPLES} is split by partition and forwarded to the owners; it is
+ * acknowledged once every part is.
  */
 public final class AggregateVerticle extends VerticleBase {
 
-  private static final long CLOSE_TICK_MS = 50;
+  private static final Logger LOG = LoggerFactory.getLogger(AggregateVerticle.class);
+  private static final long LOG_EVERY_MS = 60_000;
 
-  private TumblingWindows windows;
+  private AggregationEngine engine;
+  private AlertEvaluator alerts;
+  private AlertStore alertStore;
+  private PartitionOwnership ownership;
   private RoleStats stats;
-  private long idleFlushMs;
-  private long lastSampleAt;
-  private MessageConsumer<SampleBatch> consumer;
+  private int partitions;
+  private DeliveryOptions forwardOptions;
+  private MessageConsumer<SampleBatch> mixedConsumer;
+  private final Map<Integer, MessageConsumer<SampleBatch>> partitionConsumers = new HashMap<>();
+  private final List<Long> timers = new ArrayList<>();
+  private long capLoggedAt = Long.MIN_VALUE;
 
   @Override
   public Future<?> start() {
     JsonObject conf = config();
     EventBus bus = vertx.eventBus();
     Codecs.register(bus);
-    windows = new TumblingWindows(AGGREGATE_WINDOW_MS.longIn(conf), AGGREGATE_LATENESS_MS.longIn(conf));
-    idleFlushMs = AGGREGATE_IDLE_FLUSH_MS.longIn(conf);
+    EngineSettings settings;
+    try {
+      settings = EngineSettings.from(conf);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e.getMessage());
+    }
+    engine = new AggregationEngine(settings, this::onResult);
+    alerts = new AlertEvaluator(event -> {
+      stats.increment("alerts." + event.getString("state"));
+      bus.publish(Addresses.ALERTS, event);
+    });
     stats = new RoleStats(NODE_ID.stringIn(conf), "aggregate");
-    stats.publishEverySecond(vertx);
-    vertx.setPeriodic(CLOSE_TICK_MS, id -> closeWindows());
-    consumer = bus.consumer(Addresses.SAMPLES, this::onBatch);
-    return consumer.completion();
+    partitions = AGGREGATE_PARTITIONS.intIn(conf);
+    forwardOptions = new DeliveryOptions().setSendTimeout(INGEST_ACK_TIMEOUT_MS.longIn(conf));
+    long provisionalMs = AGGREGATE_PROVISIONAL_INTERVAL_MS.longIn(conf);
+    long tickMs = provisionalMs > 0 ? provisionalMs : 250;
+    timers.add(stats.publishEverySecond(vertx));
+    timers.add(vertx.setPeriodic(tickMs, id -> tick(provisionalMs > 0)));
+    alertStore = new AlertStore(vertx, settings.resolutions(), alerts);
+    ownership = new PartitionOwnership(vertx, NODE_ID.stringIn(conf), partitions, this::ownPartitions);
+    mixedConsumer = bus.consumer(Addresses.SAMPLES, this::onMixedBatch);
+    return Future.all(mixedConsumer.completion(), alertStore.start(AGGREGATE_ALERT_RULES.listIn(conf)))
+      .compose(v -> ownership.start());
   }
 
   @Override
   public Future<?> stop() {
+    timers.forEach(vertx::cancelTimer);
+    List<Future<?>> closing = new ArrayList<>();
+    closing.add(mixedConsumer.unregister());
+    partitionConsumers.values().forEach(c -> closing.add(c.unregister()));
+    closing.add(ownership.stop());
+    closing.add(alertStore.stop());
     // Flush what is open so a graceful stop publishes every window it has seen samples for.
-    publish(windows.closeAll());
-    return consumer.unregister();
+    engine.closeAll();
+    return Future.join(closing);
+  }
+
+  /** Registers the partitions this node gained, and for those it lost closes their windows as they stand. */
+  private void ownPartitions(BitSet mine) {
+    BitSet lost = new BitSet();
+    partitionConsumers.keySet().forEach(p -> {
+      if (!mine.get(p)) {
+        lost.set(p);
+      }
+    });
+    lost.stream().forEach(p -> partitionConsumers.remove(p).unregister());
+    if (!lost.isEmpty()) {
+      engine.closeMatching(series -> lost.get(Partitions.of(series, partitions)));
+    }
+    mine.stream().filter(p -> !partitionConsumers.containsKey(p)).forEach(p ->
+      partitionConsumers.put(p, vertx.eventBus().consumer(Partitions.address(p), this::onBatch)));
+    stats.set("partitionsOwned", mine.cardinality());
+    stats.set("aggregateMembers", ownership.members().size());
+    LOG.info("this node owns {} of {} partitions; aggregate members {}", mine.cardinality(), partitions,
+      ownership.members());
   }
 
   private void onBatch(Message<SampleBatch> message) {
-    List<Sample> samples = message.body().samples();
-    long late = 0;
-    for (Sample s : samples) {
-      if (!windows.add(s)) {
-        late++;
-      }
-    }
-    stats.add("samplesIn", samples.size() - late);
-    if (late > 0) {
-      stats.add("samplesLate", late);
-    }
-    lastSampleAt = System.currentTimeMillis();
+    apply(message.body().samples());
     message.reply(null);
   }
 
-  private void closeWindows() {
-    boolean idle = System.currentTimeMillis() - lastSampleAt >= idleFlushMs;
-    publish(idle ? windows.closeAll() : windows.closeReady());
+  private void apply(List<Sample> samples) {
+    long now = System.currentTimeMillis();
+    long accepted = 0;
+    long late = 0;
+    for (Sample s : samples) {
+      switch (engine.add(s, now)) {
+        case ACCEPTED -> accepted++;
+        case LATE -> late++;
+        case REJECTED_VALUE -> stats.increment("samplesRejectedValue");
+        case REJECTED_SERIES_CAP -> rejectedForCap(s);
+      }
+    }
+    stats.add("samplesIn", accepted);
+    if (late > 0) {
+      stats.add("samplesLate", late);
+    }
   }
 
-  private void publish(List<WindowResult> results) {
-    EventBus bus = vertx.eventBus();
-    for (WindowResult r : results) {
-      bus.publish(Addresses.RESULTS, r.toJson());
+  private void rejectedForCap(Sample s) {
+    stats.increment("samplesRejectedSeriesCap");
+    long now = System.currentTimeMillis();
+    if (now - capLoggedAt >= LOG_EVERY_MS) {
+      capLoggedAt = now;
+      LOG.warn("this aggregate node holds {} series, the limit aggregate.max-series; samples of new series such as "
+          + "{} are rejected (counted as samplesRejectedSeriesCap). Raise the limit, add aggregate nodes, or lower "
+          + "aggregate.series-expiry-ms so idle series are forgotten sooner", engine.seriesCount(), s.series());
     }
-    stats.add("windowsClosed", results.size());
+  }
+
+  /** A batch of any series: split by partition and forwarded to each owner (this node included). */
+  private void onMixedBatch(Message<SampleBatch> message) {
+    SampleBatch batch = message.body();
+    Map<Integer, List<Sample>> parts = new HashMap<>();
+    for (Sample s : batch.samples()) {
+      parts.computeIfAbsent(Partitions.of(s.series(), partitions), k -> new ArrayList<>()).add(s);
+    }
+    List<Future<?>> sent = new ArrayList<>();
+    parts.forEach((p, samples) -> {
+      if (partitionConsumers.containsKey(p)) {
+        apply(samples);
+      } else {
+        sent.add(vertx.eventBus().request(Partitions.address(p), new SampleBatch(batch.source(), samples),
+          forwardOptions));
+      }
+    });
+    Future.all(sent).onComplete(ar -> {
+      if (ar.succeeded()) {
+        message.reply(null);
+      } else {
+        stats.increment("forwardFailures");
+        message.fail(503, "a partition owner did not acknowledge: " + ar.cause().getMessage());
+      }
+    });
+  }
+
+  private void tick(boolean provisional) {
+    engine.tick(System.currentTimeMillis(), provisional);
+    stats.set("series", engine.seriesCount());
+    stats.set("seriesExpired", engine.expired());
+    stats.set("openWindows", engine.openWindows());
+  }
+
+  private void onResult(WindowResult r) {
+    vertx.eventBus().publish(Addresses.RESULTS, r.toJson());
+    if (r.isCorrection()) {
+      stats.increment("windowsCorrected");
+    } else if (r.isFinal()) {
+      stats.increment("windowsClosed");
+      alerts.onResult(r);
+    } else {
+      stats.increment("windowsProvisional");
+    }
   }
 }

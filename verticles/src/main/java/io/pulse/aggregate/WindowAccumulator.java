@@ -1,31 +1,62 @@
 package io.pulse.aggregate;
 
-import io.pulse.model.Sample;
 import io.pulse.model.WindowResult;
 
-/** The running aggregates of one series in one window. First and last follow event time, not arrival. */
+/**
+ * The running aggregates of one series in one window. First and last follow event time, not arrival (among
+ * equal times the first to arrive is first, the last to arrive is last). Reused after its window is done.
+ */
 final class WindowAccumulator {
 
-  final String series;
-  final long start;
+  private static final double[] QUANTILES = {0.5, 0.9, 0.99, 0.999};
+
+  long start;
+  long end;
   private long count;
   private double sum;
-  private double min = Double.POSITIVE_INFINITY;
-  private double max = Double.NEGATIVE_INFINITY;
-  private long firstTs = Long.MAX_VALUE;
+  private double min;
+  private double max;
+  private long firstTs;
   private double first;
-  private long lastTs = Long.MIN_VALUE;
+  private long lastTs;
   private double last;
   private double volume;
   private double valueTimesVolume;
+  private final QuantileSketch sketch;
+  /** changed since its last published result */
+  boolean dirty;
+  /** final results published so far (the first one, then corrections) */
+  int finals;
+  /** moving averages as of its first final result, repeated in corrections */
+  double sma = Double.NaN;
+  double ema = Double.NaN;
 
-  WindowAccumulator(String series, long start) {
-    this.series = series;
-    this.start = start;
+  WindowAccumulator(boolean percentiles) {
+    this.sketch = percentiles ? new QuantileSketch() : null;
   }
 
-  void add(Sample s) {
-    double v = s.value();
+  WindowAccumulator open(long start, long resolution) {
+    this.start = start;
+    this.end = start + resolution;
+    count = 0;
+    sum = 0;
+    min = Double.POSITIVE_INFINITY;
+    max = Double.NEGATIVE_INFINITY;
+    firstTs = Long.MAX_VALUE;
+    lastTs = Long.MIN_VALUE;
+    volume = 0;
+    valueTimesVolume = 0;
+    dirty = false;
+    finals = 0;
+    sma = Double.NaN;
+    ema = Double.NaN;
+    if (sketch != null) {
+      sketch.reset();
+    }
+    return this;
+  }
+
+  void add(long ts, double v, double vol) {
     count++;
     sum += v;
     if (v < min) {
@@ -34,7 +65,6 @@ final class WindowAccumulator {
     if (v > max) {
       max = v;
     }
-    long ts = s.timestamp();
     if (ts < firstTs) {
       firstTs = ts;
       first = v;
@@ -43,14 +73,39 @@ final class WindowAccumulator {
       lastTs = ts;
       last = v;
     }
-    if (s.hasVolume()) {
-      volume += s.volume();
-      valueTimesVolume += v * s.volume();
+    if (vol == vol) { // not NaN: the sample carries a volume
+      volume += vol;
+      valueTimesVolume += v * vol;
     }
+    if (sketch != null) {
+      sketch.record(v);
+    }
+    dirty = true;
   }
 
-  WindowResult result(long resolution, boolean isFinal) {
+  long count() {
+    return count;
+  }
+
+  double mean() {
+    return sum / count;
+  }
+
+  WindowResult result(String series, long resolution, boolean isFinal, double sma, double ema, long late,
+                      int revision) {
     double vwap = volume > 0 ? valueTimesVolume / volume : Double.NaN;
-    return new WindowResult(series, resolution, start, count, sum, min, max, first, last, volume, vwap, isFinal);
+    double p50 = Double.NaN;
+    double p90 = Double.NaN;
+    double p99 = Double.NaN;
+    double p999 = Double.NaN;
+    if (sketch != null) {
+      double[] q = sketch.quantiles(QUANTILES, min, max);
+      p50 = q[0];
+      p90 = q[1];
+      p99 = q[2];
+      p999 = q[3];
+    }
+    return new WindowResult(series, resolution, start, count, sum, min, max, first, last, volume, vwap, isFinal,
+      p50, p90, p99, p999, sma, ema, late, revision);
   }
 }

@@ -65,6 +65,7 @@ public final class GatewayVerticle extends VerticleBase {
     router.get("/api/latest").handler(this::latest);
     router.get("/api/history").handler(this::history);
     router.get("/api/stream").handler(sse::handle);
+    AlertRoutes.mount(router, vertx);
     router.route("/eventbus/*").subRouter(bridge());
     router.route().handler(StaticHandler.create("webroot"));
     return router;
@@ -72,7 +73,8 @@ public final class GatewayVerticle extends VerticleBase {
 
   private Router bridge() {
     SockJSBridgeOptions options = new SockJSBridgeOptions()
-      .addOutboundPermitted(new PermittedOptions().setAddress(Addresses.RESULTS));
+      .addOutboundPermitted(new PermittedOptions().setAddress(Addresses.RESULTS))
+      .addOutboundPermitted(new PermittedOptions().setAddress(Addresses.ALERTS));
     return SockJSHandler.create(vertx).bridge(options, event -> {
       stats.increment("bridge." + event.type().name().toLowerCase());
       event.complete(true);

@@ -40,4 +40,40 @@ public final class Addresses {
    * Reply: JSON {@code {node, roles, clustered, members:[node ids]}}.
    */
   public static final String NODE_INFO = "pulse.node.info";
+
+  /**
+   * Request/reply, ingest to the aggregate node owning one partition: {@code pulse.samples.<partition>}
+   * (see {@link Partitions#address(int)}). Body and reply as {@link #SAMPLES}: a batch whose series all hash
+   * to that partition.
+   */
+  public static final String SAMPLES_PARTITION_PREFIX = "pulse.samples.";
+
+  /**
+   * Request/reply, gateway to aggregate. Body: JSON {@code {rule: "svc.*.latency p99 > 250 for 30s"}}.
+   * Reply: the created rule {@code {id, rule, series, aggregate, resolution, comparator, threshold, forMs,
+   * hysteresis}}; failure code 400 with the reason for a rule that does not parse.
+   */
+  public static final String ALERTS_CREATE = "pulse.alerts.create";
+
+  /** Request/reply, gateway to aggregate. Body: none. Reply: JSON {@code {rules: [rule...]}}. */
+  public static final String ALERTS_LIST = "pulse.alerts.list";
+
+  /**
+   * Request/reply, gateway to aggregate. Body: JSON {@code {id}}. Reply: {@code {id, deleted: true}}; failure
+   * code 404 when no rule has that id.
+   */
+  public static final String ALERTS_DELETE = "pulse.alerts.delete";
+
+  /**
+   * Publish, among aggregate nodes. Body: none. The stored alert rules changed: every aggregate node reloads
+   * them from the cluster-wide map.
+   */
+  public static final String ALERTS_CHANGED = "pulse.alerts.changed";
+
+  /**
+   * Publish, aggregate to everyone. Body: JSON {@code {rule, id, series, state: "firing"|"resolved", value,
+   * threshold, at, since}} ({@code at}: end of the window that changed the state, epoch ms).
+   * Permitted outbound on the SockJS bridge.
+   */
+  public static final String ALERTS = "pulse.public.alerts";
 }

@@ -27,6 +27,7 @@ public record ConfigKey(String name, Type type, Object defaultValue, String doc)
     PORT("a TCP port number 0-65535"),
     BOOLEAN("true or false"),
     STRING("a string"),
+    POSITIVE_LONG_LIST("a non-empty list of whole numbers >= 1 (JSON array, or comma-separated)"),
     STRING_LIST("a list of strings (JSON array, or comma-separated on the command line and in the environment)"),
     ROLE_LIST("a non-empty list of roles from ingest, aggregate, persist, gateway");
 
@@ -68,6 +69,15 @@ public record ConfigKey(String name, Type type, Object defaultValue, String doc)
       return array.stream().map(String::valueOf).toList();
     }
     return (List<String>) defaultValue;
+  }
+
+  /** This key's value as whole numbers (for {@link Type#POSITIVE_LONG_LIST} keys). */
+  public List<Long> longListIn(JsonObject config) {
+    Object v = config.getValue(name);
+    if (v instanceof JsonArray array) {
+      return array.stream().map(x -> ((Number) x).longValue()).toList();
+    }
+    return ((List<?>) defaultValue).stream().map(x -> ((Number) x).longValue()).toList();
   }
 
   /** The environment variable that overrides this key: {@code http.port} is {@code PULSE_HTTP_PORT}. */

@@ -70,12 +70,30 @@ public final class ConfigKeys {
   public static final ConfigKey INGEST_ACK_TIMEOUT_MS = new ConfigKey("ingest.ack-timeout-ms", POSITIVE_LONG, 5000L,
     "how long a batch may wait for aggregation's acknowledgement before it is sent again");
 
-  public static final ConfigKey AGGREGATE_WINDOW_MS = new ConfigKey("aggregate.window-ms", POSITIVE_LONG, 1000L,
-    "tumbling event-time window length in ms");
+  public static final ConfigKey AGGREGATE_RESOLUTIONS = new ConfigKey("aggregate.resolutions", POSITIVE_LONG_LIST,
+    List.of(1000L, 10_000L, 60_000L, 3_600_000L), "tumbling event-time window lengths in ms, all computed at once per series");
   public static final ConfigKey AGGREGATE_LATENESS_MS = new ConfigKey("aggregate.allowed-lateness-ms", NON_NEGATIVE_LONG, 250L,
-    "a window closes when the watermark (latest event time seen) passes its end plus this");
+    "a series' window closes when its watermark (latest event time seen for the series) passes the window's end plus this");
   public static final ConfigKey AGGREGATE_IDLE_FLUSH_MS = new ConfigKey("aggregate.idle-flush-ms", POSITIVE_LONG, 2000L,
-    "when no sample arrives for this long (wall clock), every open window is closed");
+    "when a series gets no sample for this long (wall clock), its windows that ended this long ago close");
+  public static final ConfigKey AGGREGATE_LATE_POLICY = new ConfigKey("aggregate.late-policy", STRING, "drop",
+    "samples for a closed window: drop (count them) or correct (count them and re-issue the window's final result)");
+  public static final ConfigKey AGGREGATE_CORRECTION_HORIZON_MS = new ConfigKey("aggregate.correction-horizon-ms",
+    NON_NEGATIVE_LONG, 10_000L, "with late-policy correct: how long (event time) closed windows are kept for corrections");
+  public static final ConfigKey AGGREGATE_PROVISIONAL_INTERVAL_MS = new ConfigKey("aggregate.provisional-interval-ms",
+    NON_NEGATIVE_LONG, 250L, "how often open windows that changed publish a provisional result (final=false); 0: never");
+  public static final ConfigKey AGGREGATE_PERCENTILES = new ConfigKey("aggregate.percentiles", BOOLEAN, true,
+    "compute p50/p90/p99/p999 with an HdrHistogram sketch (about 1-4 KB per open window)");
+  public static final ConfigKey AGGREGATE_MOVING_AVERAGE_WINDOWS = new ConfigKey("aggregate.moving-average-windows",
+    POSITIVE_LONG, 60L, "N of the simple and exponential moving averages over the last N window means");
+  public static final ConfigKey AGGREGATE_MAX_SERIES = new ConfigKey("aggregate.max-series", POSITIVE_LONG, 100_000L,
+    "series one aggregate node holds at most; samples of further series are rejected and counted");
+  public static final ConfigKey AGGREGATE_SERIES_EXPIRY_MS = new ConfigKey("aggregate.series-expiry-ms", POSITIVE_LONG,
+    600_000L, "a series without samples for this long (wall clock) and without open windows is forgotten");
+  public static final ConfigKey AGGREGATE_PARTITIONS = new ConfigKey("aggregate.partitions", POSITIVE_LONG, 64L,
+    "series are hashed into this many partitions, each owned by one aggregate node; the same on every node");
+  public static final ConfigKey AGGREGATE_ALERT_RULES = new ConfigKey("aggregate.alert-rules", STRING_LIST, List.of(),
+    "alert rules like \"svc.*.latency p99 > 250 for 30s\" (see the README); more over REST");
 
   public static final ConfigKey PERSIST_RING_SIZE = new ConfigKey("persist.ring-size", POSITIVE_LONG, 3600L,
     "final window results kept in memory per series for history queries");
@@ -94,7 +112,10 @@ public final class ConfigKeys {
   public static final List<ConfigKey> INGEST = List.of(
     INGEST_BATCH_SIZE, INGEST_MAX_IN_FLIGHT, INGEST_ACK_TIMEOUT_MS);
   public static final List<ConfigKey> AGGREGATE = List.of(
-    AGGREGATE_WINDOW_MS, AGGREGATE_LATENESS_MS, AGGREGATE_IDLE_FLUSH_MS);
+    AGGREGATE_RESOLUTIONS, AGGREGATE_LATENESS_MS, AGGREGATE_IDLE_FLUSH_MS, AGGREGATE_LATE_POLICY,
+    AGGREGATE_CORRECTION_HORIZON_MS, AGGREGATE_PROVISIONAL_INTERVAL_MS, AGGREGATE_PERCENTILES,
+    AGGREGATE_MOVING_AVERAGE_WINDOWS, AGGREGATE_MAX_SERIES, AGGREGATE_SERIES_EXPIRY_MS, AGGREGATE_PARTITIONS,
+    AGGREGATE_ALERT_RULES);
   public static final List<ConfigKey> PERSIST = List.of(
     PERSIST_RING_SIZE);
   public static final List<ConfigKey> GATEWAY = List.of(

@@ -133,6 +133,7 @@ public final class ConfigLoader {
         case BOOLEAN -> bool(raw);
         case STRING -> string(raw);
         case STRING_LIST -> list(raw);
+        case POSITIVE_LONG_LIST -> positiveLongs(raw);
         case ROLE_LIST -> roles(list(raw));
       };
       if (value != null) {
@@ -185,6 +186,31 @@ public final class ConfigLoader {
       return new JsonArray(parts);
     }
     return null;
+  }
+
+  private static JsonArray positiveLongs(Object raw) {
+    List<?> items = raw instanceof JsonArray array ? array.getList()
+      : raw instanceof String s ? Arrays.stream(s.split(",")).map(String::trim).filter(p -> !p.isEmpty()).toList()
+      : null;
+    if (items == null || items.isEmpty()) {
+      return null;
+    }
+    JsonArray out = new JsonArray();
+    for (Object item : items) {
+      long n;
+      if (item instanceof Number num && num.doubleValue() == num.longValue()) {
+        n = num.longValue();
+      } else if (item instanceof String s) {
+        n = Long.parseLong(s);
+      } else {
+        return null;
+      }
+      if (n < 1) {
+        return null;
+      }
+      out.add(n);
+    }
+    return out;
   }
 
   private static JsonArray roles(JsonArray list) {

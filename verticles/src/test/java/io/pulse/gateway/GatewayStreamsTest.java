@@ -33,7 +33,7 @@ class GatewayStreamsTest {
 
   @BeforeAll
   static void startNode() {
-    node = TestNodes.start(TestNodes.config("--http.port=0", "--simulator.rate=500", "--aggregate.window-ms=200",
+    node = TestNodes.start(TestNodes.config("--http.port=0", "--simulator.rate=500", "--aggregate.resolutions=200",
       "--aggregate.allowed-lateness-ms=50", "--simulator.symbols=BTCUSDT", "--simulator.services=checkout"));
     client = Vertx.vertx();
     http = client.createHttpClient();

@@ -1,0 +1,234 @@
+package io.pulse.aggregate;
+
+import io.pulse.model.Sample;
+import io.pulse.model.WindowResult;
+
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/**
+ * Event-time tumbling windows at several resolutions for every series, with percentiles, moving averages,
+ * provisional results, late-sample policy and bounded memory. Results go to one sink.
+ *
+ * <p>Each series has its own watermark: its latest event time minus the allowed lateness. A window closes when
+ * its series' watermark reaches its end, so a series' results never depend on which other series share the node
+ * (they are the same on one node or spread over many). A series that falls silent (wall clock) closes the windows
+ * that ended at least {@code idleFlushMs} ago.
+ *
+ * <p>Not thread-safe: one verticle's event loop owns it.
+ */
+public final class AggregationEngine {
+
+  /** What became of one sample. */
+  public enum Outcome {
+    /** applied to its window at every resolution */
+    ACCEPTED,
+    /** its window had closed at one resolution or more (counted there; applied where still open) */
+    LATE,
+    /** value or volume not a finite number */
+    REJECTED_VALUE,
+    /** a new series while the node already holds {@code maxSeries} */
+    REJECTED_SERIES_CAP
+  }
+
+  private final EngineSettings settings;
+  private final Consumer<WindowResult> sink;
+  private final Map<String, Series> series = new HashMap<>();
+  private long late;
+  private long rejectedValue;
+  private long rejectedSeriesCap;
+  private long expired;
+  private long finals;
+  private long provisionals;
+  private long corrections;
+
+  AggregationEngine(EngineSettings settings, Consumer<WindowResult> sink) {
+    this.settings = settings;
+    this.sink = result -> {
+      if (result.isCorrection()) {
+        corrections++;
+      } else if (result.isFinal()) {
+        finals++;
+      } else {
+        provisionals++;
+      }
+      sink.accept(result);
+    };
+  }
+
+  public Outcome add(Sample s, long now) {
+    return add(s.series(), s.timestamp(), s.value(), s.volume(), now);
+  }
+
+  /** Applies one sample ({@code volume} NaN when it has none); {@code now} is the wall clock in ms. */
+  public Outcome add(String key, long ts, double value, double volume, long now) {
+    if (!Double.isFinite(value) || volume == volume && !Double.isFinite(volume)) {
+      rejectedValue++;
+      return Outcome.REJECTED_VALUE;
+    }
+    Series st = series.get(key);
+    if (st == null) {
+      if (series.size() >= settings.maxSeries()) {
+        rejectedSeriesCap++;
+        return Outcome.REJECTED_SERIES_CAP;
+      }
+      st = new Series(key, settings);
+      series.put(key, st);
+    }
+    st.lastInputAt = now;
+    st.dirty = true;
+    if (ts > st.maxTs) {
+      st.maxTs = ts;
+    }
+    long watermark = st.maxTs - settings.latenessMs();
+    boolean wasLate = false;
+    for (SeriesTrack track : st.tracks) {
+      if (!track.add(ts, value, volume, watermark)) {
+        wasLate = true;
+      }
+      if (track.nextEnd() <= watermark) {
+        track.closeUpTo(watermark, sink);
+        track.pruneRetained(watermark);
+      }
+    }
+    if (wasLate) {
+      late++;
+      return Outcome.LATE;
+    }
+    return Outcome.ACCEPTED;
+  }
+
+  /**
+   * The periodic work: provisional results of open windows that changed (when {@code provisional}),
+   * corrections, closing the ended windows of silent series, and forgetting long-silent series.
+   */
+  public void tick(long now, boolean provisional) {
+    long idleBefore = now - settings.idleFlushMs();
+    Iterator<Series> it = series.values().iterator();
+    while (it.hasNext()) {
+      Series st = it.next();
+      boolean idle = st.lastInputAt <= idleBefore;
+      boolean holds = false;
+      for (SeriesTrack track : st.tracks) {
+        if (idle && track.nextEnd() <= idleBefore) {
+          track.closeUpTo(idleBefore, sink);
+        }
+        if (st.dirty) {
+          if (provisional) {
+            track.publishProvisional(sink);
+          }
+          track.publishCorrections(sink);
+        }
+        if (idle) {
+          track.pruneRetained(Math.max(st.maxTs - settings.latenessMs(), idleBefore));
+        }
+        holds |= track.holdsWindows();
+      }
+      st.dirty = false;
+      if (!holds && now - st.lastInputAt >= settings.seriesExpiryMs()) {
+        it.remove();
+        expired++;
+      }
+    }
+  }
+
+  /** Closes every open window of every series (end of input, graceful stop). */
+  public void closeAll() {
+    closeMatching(key -> true);
+  }
+
+  /** Closes every open window of the matching series and forgets them (their partition moved away). */
+  public void closeMatching(Predicate<String> which) {
+    Iterator<Series> it = series.values().iterator();
+    while (it.hasNext()) {
+      Series st = it.next();
+      if (!which.test(st.key)) {
+        continue;
+      }
+      for (SeriesTrack track : st.tracks) {
+        track.publishCorrections(sink);
+        track.closeUpTo(Long.MAX_VALUE, sink);
+      }
+      it.remove();
+    }
+  }
+
+  public int seriesCount() {
+    return series.size();
+  }
+
+  public int openWindows() {
+    int n = 0;
+    for (Series st : series.values()) {
+      for (SeriesTrack track : st.tracks) {
+        n += track.openCount;
+      }
+    }
+    return n;
+  }
+
+  /** Late samples of one series at one resolution so far; 0 for an unknown series. */
+  public long lateOf(String key, long resolution) {
+    Series st = series.get(key);
+    if (st != null) {
+      for (SeriesTrack track : st.tracks) {
+        if (track.resolution == resolution) {
+          return track.late;
+        }
+      }
+    }
+    return 0;
+  }
+
+  public long late() {
+    return late;
+  }
+
+  public long rejectedValue() {
+    return rejectedValue;
+  }
+
+  public long rejectedSeriesCap() {
+    return rejectedSeriesCap;
+  }
+
+  public long expired() {
+    return expired;
+  }
+
+  public long finals() {
+    return finals;
+  }
+
+  public long provisionals() {
+    return provisionals;
+  }
+
+  public long corrections() {
+    return corrections;
+  }
+
+  EngineSettings settings() {
+    return settings;
+  }
+
+  private static final class Series {
+    final String key;
+    final SeriesTrack[] tracks;
+    long maxTs = Long.MIN_VALUE;
+    long lastInputAt;
+    boolean dirty;
+
+    Series(String key, EngineSettings settings) {
+      this.key = key;
+      long[] resolutions = settings.resolutions();
+      tracks = new SeriesTrack[resolutions.length];
+      for (int i = 0; i < resolutions.length; i++) {
+        tracks[i] = new SeriesTrack(key, resolutions[i], settings);
+      }
+    }
+  }
+}
