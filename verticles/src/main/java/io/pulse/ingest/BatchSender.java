@@ -10,8 +10,9 @@ import io.vertx.core.eventbus.ReplyException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayDeque;
+import java.util.Comparator;
 import java.util.List;
+import java.util.PriorityQueue;
 
 /**
  * Hands samples to aggregation in batches and keeps every batch until aggregation acknowledges it.
@@ -31,7 +32,9 @@ final class BatchSender {
   private final int maxInFlight;
   private final DeliveryOptions delivery;
   private final RoleStats stats;
-  private final ArrayDeque<SampleBatch> queue = new ArrayDeque<>();
+  /** Waiting batches in the order they were made: a batch sent again goes before every later one. */
+  private final PriorityQueue<Numbered> queue = new PriorityQueue<>(Comparator.comparingLong(Numbered::seq));
+  private long nextSeq;
   private int inFlight;
   private long backoffMs;
   private boolean waitingToRetry;
@@ -58,25 +61,29 @@ final class BatchSender {
 
   void submit(List<Sample> samples) {
     for (int from = 0; from < samples.size(); from += batchSize) {
-      queue.addLast(new SampleBatch(source, samples.subList(from, Math.min(samples.size(), from + batchSize))));
+      SampleBatch batch = new SampleBatch(source, samples.subList(from, Math.min(samples.size(), from + batchSize)));
+      queue.add(new Numbered(nextSeq++, batch));
     }
     pump();
   }
 
+  private record Numbered(long seq, SampleBatch batch) {
+  }
+
   private void pump() {
     while (!waitingToRetry && inFlight < maxInFlight && !queue.isEmpty()) {
-      send(queue.pollFirst());
+      send(queue.poll());
     }
   }
 
-  private void send(SampleBatch batch) {
+  private void send(Numbered numbered) {
     inFlight++;
-    vertx.eventBus().request(Addresses.SAMPLES, batch, delivery).onComplete(ar -> {
+    vertx.eventBus().request(Addresses.SAMPLES, numbered.batch(), delivery).onComplete(ar -> {
       inFlight--;
       if (ar.succeeded()) {
-        acknowledged(batch);
+        acknowledged(numbered.batch());
       } else {
-        failed(batch, ar.cause());
+        failed(numbered, ar.cause());
       }
       pump();
     });
@@ -92,9 +99,10 @@ final class BatchSender {
     }
   }
 
-  private void failed(SampleBatch batch, Throwable cause) {
+  private void failed(Numbered numbered, Throwable cause) {
+    SampleBatch batch = numbered.batch();
     stats.increment("batchRetries");
-    queue.addFirst(batch);
+    queue.add(numbered);
     backoffMs = backoffMs == 0 ? MIN_BACKOFF_MS : Math.min(MAX_BACKOFF_MS, backoffMs * 2);
     if (!outageLogged) {
       LOG.warn("aggregation did not acknowledge a batch of {} samples from {} on {} ({}); keeping it and retrying "
