@@ -142,7 +142,7 @@ class GatewayStreamsTest {
       .compose(req -> req.send()).compose(resp -> {
         assertThat(resp.statusCode()).isEqualTo(400);
         return resp.body();
-      }), 10);
+      }), 30);
     assertThat(bad.toJsonObject().getString("error")).contains("epoch milliseconds");
   }
 
@@ -162,6 +162,6 @@ class GatewayStreamsTest {
 
   private static JsonObject get(String uri) {
     return TestNodes.await(http.request(HttpMethod.GET, node.httpPort(), "127.0.0.1", uri)
-      .compose(req -> req.send()).compose(HttpClientResponse::body), 10).toJsonObject();
+      .compose(req -> req.send()).compose(HttpClientResponse::body), 30).toJsonObject();
   }
 }
