@@ -76,7 +76,9 @@ final class PgStore implements ResultStore {
   PgStore(Vertx vertx, PgConnectOptions connect, int poolSize, Retention retention, LongSupplier clock) {
     this.pool = PgBuilder.pool()
       .with(new PoolOptions().setMaxSize(poolSize).setConnectionTimeout(5).setConnectionTimeoutUnit(TimeUnit.SECONDS))
-      .connectingTo(connect.setPipeliningLimit(64))
+      // notices like "already exists, skipping" are expected on every start: keep them out of the log
+      .connectingTo(connect.setPipeliningLimit(64).addProperty("application_name", "pulse")
+        .addProperty("client_min_messages", "warning"))
       .using(vertx)
       .build();
     this.retention = retention;

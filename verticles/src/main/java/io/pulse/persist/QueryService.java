@@ -155,7 +155,7 @@ final class QueryService {
         .put("tier", answered.isEmpty() ? (tiers.isEmpty() ? "none" : tiers.getJsonObject(0).getString("tier"))
           : String.join("+", answered))
         .put("tiers", tiers)
-        .put("complete", errors.isEmpty() && !truncated)
+        .put("complete", (cut <= query.from() || errors.isEmpty()) && !truncated)
         .put("results", new JsonArray(new ArrayList<>(rows)));
       if (!errors.isEmpty()) {
         reply.put("errors", errors);
