@@ -26,6 +26,8 @@ final class RedisStore implements ResultStore {
 
   static final String SERIES_KEY = "pulse:series";
   static final String LATEST_KEY = "pulse:latest";
+  /** Commands per pipeline, well below the client's waiting-queue limit. */
+  private static final int PIPELINE = 1000;
 
   private final Redis redis;
   private final long hotMs;
@@ -74,7 +76,13 @@ final class RedisStore implements ResultStore {
       series.forEach(sadd::arg);
       requests.add(sadd);
     }
-    return redis.batch(requests).mapEmpty();
+    // one pipeline per chunk: the client counts every command of a batch against its waiting queue
+    Future<?> chain = Future.succeededFuture();
+    for (int from = 0; from < requests.size(); from += PIPELINE) {
+      List<Request> chunk = requests.subList(from, Math.min(requests.size(), from + PIPELINE));
+      chain = chain.compose(v -> redis.batch(chunk));
+    }
+    return chain.mapEmpty();
   }
 
   @Override
