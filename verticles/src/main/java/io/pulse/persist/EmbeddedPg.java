@@ -31,6 +31,8 @@ final class EmbeddedPg {
       EmbeddedPostgres server = EmbeddedPostgres.builder()
         .setDataDirectory(dataDir)
         .setCleanDataDirectory(false)
+        // the node stops it after the writers drained (on SIGTERM too); its own hook would race with them
+        .setRegisterShutdownHook(false)
         .start();
       return new EmbeddedPg(vertx, server, dataDir);
     }, false);
