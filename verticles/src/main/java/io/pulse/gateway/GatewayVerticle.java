@@ -5,7 +5,6 @@ import io.pulse.model.RoleStats;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -63,7 +62,7 @@ public final class GatewayVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     router.get("/api/status").handler(this::status);
     router.get("/api/latest").handler(this::latest);
-    router.get("/api/history").handler(this::history);
+    new HistoryRoutes(vertx).mount(router);
     router.get("/api/stream").handler(sse::handle);
     AlertRoutes.mount(router, vertx);
     router.route("/eventbus/*").subRouter(bridge());
@@ -97,28 +96,6 @@ public final class GatewayVerticle extends VerticleBase {
       }
     });
     json(ctx, 200, new JsonObject().put("results", out));
-  }
-
-  private void history(RoutingContext ctx) {
-    JsonObject query = new JsonObject().put("series", ctx.request().getParam("series"));
-    try {
-      for (String bound : new String[]{"from", "to"}) {
-        String value = ctx.request().getParam(bound);
-        if (value != null) {
-          query.put(bound, Long.parseLong(value));
-        }
-      }
-    } catch (NumberFormatException e) {
-      json(ctx, 400, new JsonObject().put("error", "'from' and 'to' must be epoch milliseconds"));
-      return;
-    }
-    vertx.eventBus().<JsonObject>request(Addresses.HISTORY_QUERY, query, QUERY_TIMEOUT)
-      .onSuccess(reply -> json(ctx, 200, reply.body()))
-      .onFailure(err -> {
-        int code = err instanceof ReplyException re && re.failureCode() == 400 ? 400 : 503;
-        String reason = code == 400 ? err.getMessage() : "no persist node answered: " + err.getMessage();
-        json(ctx, code, new JsonObject().put("error", reason));
-      });
   }
 
   private static void json(RoutingContext ctx, int status, JsonObject body) {

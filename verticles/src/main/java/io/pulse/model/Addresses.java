@@ -30,10 +30,17 @@ public final class Addresses {
   public static final String STATS = "pulse.stats";
 
   /**
-   * Request/reply, gateway to persist. Body: JSON {@code {series, from, to}} (epoch ms). Reply: JSON
-   * {@code {series, tier, results:[WindowResult JSON...]}}; failure code 400 for a bad query.
+   * Request/reply, gateway to persist. Body: JSON {@code {series, resolution?, from?, to?, step?}} (ms). Reply: JSON
+   * {@code {series, resolution, from, to, step, tier, tiers:[{tier, from, to, count}], complete, results:[..]}};
+   * failure code 400 for a bad query.
    */
   public static final String HISTORY_QUERY = "pulse.history.query";
+
+  /**
+   * Request/reply, gateway to persist. Body: none. Reply: JSON {@code {series:[names, sorted]}}, every series
+   * a persist node knows from its ring, Redis and PostgreSQL.
+   */
+  public static final String SERIES_QUERY = "pulse.series.query";
 
   /**
    * Request/reply, local to one node (registered with {@code localConsumer} by the node launcher). Body: none.

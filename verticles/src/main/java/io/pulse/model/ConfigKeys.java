@@ -96,7 +96,30 @@ public final class ConfigKeys {
     "alert rules like \"svc.*.latency p99 > 250 for 30s\" (see the README); more over REST");
 
   public static final ConfigKey PERSIST_RING_SIZE = new ConfigKey("persist.ring-size", POSITIVE_LONG, 3600L,
-    "final window results kept in memory per series for history queries");
+    "final window results kept in memory per series and resolution (the ring tier of history queries)");
+  public static final ConfigKey PERSIST_DATA_DIR = new ConfigKey("persist.data-dir", STRING, "data",
+    "directory of the write journal and of the embedded PostgreSQL's data (relative to the working directory)");
+  public static final ConfigKey PERSIST_PG_ENABLED = new ConfigKey("persist.pg.enabled", BOOLEAN, true,
+    "store window results in PostgreSQL (false: ring, Redis and journal only)");
+  public static final ConfigKey PERSIST_PG_URL = new ConfigKey("persist.pg.url", STRING, "",
+    "PostgreSQL connection URI (postgresql://user@host:port/db); empty: start an embedded PostgreSQL under persist.data-dir");
+  public static final ConfigKey PERSIST_PG_POOL_SIZE = new ConfigKey("persist.pg.pool-size", POSITIVE_LONG, 4L,
+    "PostgreSQL connections of one persist node (writes and queries)");
+  public static final ConfigKey PERSIST_REDIS_URL = new ConfigKey("persist.redis.url", STRING, "",
+    "Redis URI (redis://host:port) of the hot tier: last hour per series, latest results, known series; empty: no Redis");
+  public static final ConfigKey PERSIST_REDIS_HOT_MS = new ConfigKey("persist.redis.hot-ms", POSITIVE_LONG, 3600000L,
+    "how much history Redis keeps per series and resolution, in ms of window time");
+  public static final ConfigKey PERSIST_BATCH_SIZE = new ConfigKey("persist.batch-size", POSITIVE_LONG, 5000L,
+    "window results per write to a store at most");
+  public static final ConfigKey PERSIST_FLUSH_MS = new ConfigKey("persist.flush-ms", POSITIVE_LONG, 200L,
+    "a partial batch is written after this long");
+  public static final ConfigKey PERSIST_BUFFER_MAX = new ConfigKey("persist.buffer-max", POSITIVE_LONG, 100000L,
+    "results held in memory per store while it is down or slow; beyond, they go to the journal file");
+  public static final ConfigKey PERSIST_RETRY_MAX_MS = new ConfigKey("persist.retry-max-ms", POSITIVE_LONG, 5000L,
+    "longest pause between retries of a store that is down (backoff from 100 ms, doubling)");
+  public static final ConfigKey PERSIST_RETENTION = new ConfigKey("persist.retention", STRING_LIST,
+    List.of("1s=1d", "1m=30d", "1h=730d", "*=30d"),
+    "PostgreSQL retention per resolution, resolution=age with units ms, s, m, h, d; * for any other resolution");
 
   public static final ConfigKey GATEWAY_SSE_HEARTBEAT_MS = new ConfigKey("gateway.sse-heartbeat-ms", POSITIVE_LONG, 15000L,
     "interval of the SSE comment heartbeat that keeps proxies from closing idle streams");
@@ -117,7 +140,9 @@ public final class ConfigKeys {
     AGGREGATE_MOVING_AVERAGE_WINDOWS, AGGREGATE_MAX_SERIES, AGGREGATE_SERIES_EXPIRY_MS, AGGREGATE_PARTITIONS,
     AGGREGATE_ALERT_RULES);
   public static final List<ConfigKey> PERSIST = List.of(
-    PERSIST_RING_SIZE);
+    PERSIST_RING_SIZE, PERSIST_DATA_DIR, PERSIST_PG_ENABLED, PERSIST_PG_URL, PERSIST_PG_POOL_SIZE, PERSIST_REDIS_URL,
+    PERSIST_REDIS_HOT_MS, PERSIST_BATCH_SIZE, PERSIST_FLUSH_MS, PERSIST_BUFFER_MAX, PERSIST_RETRY_MAX_MS,
+    PERSIST_RETENTION);
   public static final List<ConfigKey> GATEWAY = List.of(
     GATEWAY_SSE_HEARTBEAT_MS);
 

@@ -6,68 +6,245 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgConnectOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
-import static io.pulse.model.ConfigKeys.NODE_ID;
-import static io.pulse.model.ConfigKeys.PERSIST_RING_SIZE;
+import static io.pulse.model.ConfigKeys.*;
 
 /**
- * The persist role: keeps final window results and answers history queries over the event bus.
- * This first tier is an in-memory ring per series; durable tiers come behind the same query address.
+ * The persist role: keeps every final window result in three tiers (an in-memory ring per series and resolution,
+ * Redis for the last hour, PostgreSQL for the retention period) and answers history and series queries over the
+ * event bus. Writes to each durable tier go through a {@link StoreWriter}, so an outage buffers instead of losing.
  */
 public final class PersistVerticle extends VerticleBase {
 
-  private final Map<String, ResultRing> rings = new HashMap<>();
+  private static final Logger LOG = LoggerFactory.getLogger(PersistVerticle.class);
+  private static final long MAINTENANCE_MS = 3_600_000;
+  private static final long STOP_GRACE_MS = 5_000;
+
+  private final Map<String, Map<Long, ResultRing>> rings = new HashMap<>();
+  private final List<Long> timers = new ArrayList<>();
   private int ringSize;
+  private long defaultResolution;
   private RoleStats stats;
+  private QueryService queries;
+  private Path dataDir;
+  private FileChannel lockChannel;
+  private StoreWriter pgWriter;
+  private StoreWriter redisWriter;
+  private PgStore pgStore;
+  private RedisStore redisStore;
+  private EmbeddedPg embedded;
 
   @Override
   public Future<?> start() {
-    ringSize = PERSIST_RING_SIZE.intIn(config());
-    stats = new RoleStats(NODE_ID.stringIn(config()), "persist");
-    stats.publishEverySecond(vertx);
+    JsonObject conf = config();
+    ringSize = PERSIST_RING_SIZE.intIn(conf);
+    defaultResolution = AGGREGATE_WINDOW_MS.longIn(conf);
+    Retention retention;
+    PgConnectOptions external = null;
+    try {
+      retention = Retention.parse(PERSIST_RETENTION.listIn(conf));
+      String url = PERSIST_PG_URL.stringIn(conf);
+      if (PERSIST_PG_ENABLED.booleanIn(conf) && !url.isBlank()) {
+        external = PgConnectOptions.fromUri(url);
+      }
+    } catch (RuntimeException e) {
+      return Future.failedFuture(PERSIST_PG_URL.name() + " / " + PERSIST_RETENTION.name() + ": " + e.getMessage());
+    }
+    stats = new RoleStats(NODE_ID.stringIn(conf), "persist");
+    timers.add(stats.publishEverySecond(vertx));
+    queries = new QueryService(rings, name -> switch (name) {
+      case "postgres" -> pgWriter == null ? null : new QueryService.Tier(pgStore, pgWriter);
+      case "redis" -> redisWriter == null ? null : new QueryService.Tier(redisStore, redisWriter);
+      default -> null;
+    });
     MessageConsumer<JsonObject> results = vertx.eventBus().consumer(Addresses.RESULTS, this::store);
-    MessageConsumer<JsonObject> queries = vertx.eventBus().consumer(Addresses.HISTORY_QUERY, this::query);
-    return Future.all(results.completion(), queries.completion());
+    MessageConsumer<JsonObject> history = vertx.eventBus().consumer(Addresses.HISTORY_QUERY, this::query);
+    MessageConsumer<Object> series = vertx.eventBus().consumer(Addresses.SERIES_QUERY, this::series);
+    PgConnectOptions externalPg = external;
+    Future<Void> writers = lockDataDir(Path.of(PERSIST_DATA_DIR.stringIn(conf)), NODE_ID.stringIn(conf))
+      .compose(v -> startWriters(conf, retention, externalPg));
+    return Future.all(results.completion(), history.completion(), series.completion(), writers);
+  }
+
+  /**
+   * Takes the data directory for this node; when another node in this process or on this machine holds it, uses a
+   * sub-directory named after this node, so two nodes never share a journal or an embedded database.
+   */
+  private Future<Void> lockDataDir(Path configured, String nodeId) {
+    return vertx.executeBlocking(() -> {
+      Path dir = configured;
+      for (int attempt = 0; attempt < 2; attempt++) {
+        Files.createDirectories(dir);
+        FileChannel channel = FileChannel.open(dir.resolve("persist.lock"), StandardOpenOption.CREATE,
+          StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+          lock = channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+          lock = null;
+        }
+        if (lock != null) {
+          lockChannel = channel;
+          dataDir = dir;
+          return null;
+        }
+        channel.close();
+        LOG.info("data directory {} is used by another node; this node uses {}", dir, dir.resolve(nodeId));
+        dir = dir.resolve(nodeId);
+      }
+      throw new IOException("cannot lock a data directory under " + configured);
+    });
+  }
+
+  private Future<Void> startWriters(JsonObject conf, Retention retention, PgConnectOptions externalPg) {
+    int batchSize = PERSIST_BATCH_SIZE.intIn(conf);
+    int bufferMax = PERSIST_BUFFER_MAX.intIn(conf);
+    long retryMax = PERSIST_RETRY_MAX_MS.longIn(conf);
+    long flushMs = PERSIST_FLUSH_MS.longIn(conf);
+    List<Future<Void>> started = new ArrayList<>();
+    String redisUrl = PERSIST_REDIS_URL.stringIn(conf);
+    if (!redisUrl.isBlank()) {
+      redisWriter = new StoreWriter(vertx, "redis", new Journal(dataDir.resolve("journal").resolve("redis.journal")),
+        batchSize, bufferMax, retryMax, stats);
+      redisStore = new RedisStore(vertx, redisUrl, PERSIST_REDIS_HOT_MS.longIn(conf));
+      started.add(redisWriter.start(flushMs).onSuccess(v -> redisWriter.attach(redisStore)));
+    }
+    if (PERSIST_PG_ENABLED.booleanIn(conf)) {
+      pgWriter = new StoreWriter(vertx, "postgres", new Journal(dataDir.resolve("journal").resolve("postgres.journal")),
+        batchSize, bufferMax, retryMax, stats);
+      started.add(pgWriter.start(flushMs).onSuccess(v -> connectPg(conf, retention, externalPg)));
+    } else {
+      LOG.info("PostgreSQL is off ({}=false): history beyond the ring{} is not kept", PERSIST_PG_ENABLED.name(),
+        redisWriter == null ? "" : " and Redis");
+    }
+    return Future.all(started).mapEmpty();
+  }
+
+  /** Connects the configured PostgreSQL, or starts an embedded one; the node is ready before either answers. */
+  private void connectPg(JsonObject conf, Retention retention, PgConnectOptions external) {
+    int poolSize = PERSIST_PG_POOL_SIZE.intIn(conf);
+    if (external != null) {
+      attachPg(new PgStore(vertx, external, poolSize, retention, System::currentTimeMillis));
+      return;
+    }
+    Path pgDir = dataDir.resolve("pg");
+    LOG.info("no {} set: starting an embedded PostgreSQL with its data in {}", PERSIST_PG_URL.name(), pgDir);
+    EmbeddedPg.start(vertx, pgDir).onComplete(ar -> {
+      if (ar.failed()) {
+        stats.set("postgres.memoryOnly", 1);
+        LOG.warn("the embedded PostgreSQL did not start ({}): history runs on memory and the journal {} only, "
+            + "nothing older than the ring can be queried; set {} to a PostgreSQL server to keep history",
+          ar.cause().toString(), dataDir.resolve("journal"), PERSIST_PG_URL.name());
+        return;
+      }
+      embedded = ar.result();
+      stats.set("postgres.embedded", 1);
+      LOG.info("embedded PostgreSQL ready on localhost:{}, data in {}", embedded.port(), embedded.dataDir());
+      attachPg(new PgStore(vertx, embedded.connectOptions(), poolSize, retention, System::currentTimeMillis));
+    });
+  }
+
+  private void attachPg(PgStore store) {
+    pgStore = store;
+    store.ready()
+      .onSuccess(v -> LOG.info("PostgreSQL {} ready: schema current, partitions made ahead", store.where()))
+      .onFailure(err -> LOG.warn("PostgreSQL {} not ready yet ({}); results are buffered and the schema is tried "
+        + "again with the next write", store.where(), err.getMessage()));
+    pgWriter.attach(store);
+    timers.add(vertx.setPeriodic(MAINTENANCE_MS, id -> store.maintain(System.currentTimeMillis())
+      .onFailure(err -> LOG.warn("PostgreSQL {}: partition maintenance failed: {}", store.where(), err.getMessage()))));
   }
 
   private void store(Message<JsonObject> message) {
     JsonObject result = message.body();
-    if (!result.getBoolean("final", false)) {
+    if (result == null || !result.getBoolean("final", false)) {
       return;
     }
-    rings.computeIfAbsent(result.getString("series"), k -> new ResultRing(ringSize)).add(result);
+    if (!(result.getValue("series") instanceof String series) || !(result.getValue("resolution") instanceof Number res)
+      || !(result.getValue("start") instanceof Number)) {
+      stats.increment("resultsRejected");
+      LOG.debug("result without series, resolution or start ignored: {}", result);
+      return;
+    }
+    rings.computeIfAbsent(series, k -> new TreeMap<>())
+      .computeIfAbsent(res.longValue(), k -> new ResultRing(ringSize)).add(result);
+    if (pgWriter != null) {
+      pgWriter.offer(result);
+    }
+    if (redisWriter != null) {
+      redisWriter.offer(result);
+    }
     stats.increment("resultsStored");
   }
 
   private void query(Message<JsonObject> message) {
-    JsonObject q = message.body();
-    String series = q == null ? null : q.getString("series");
-    if (series == null || series.isBlank()) {
-      message.fail(400, "a history query needs 'series'");
-      return;
-    }
-    Long from;
-    Long to;
+    HistoryQuery q;
     try {
-      from = q.getLong("from", 0L);
-      to = q.getLong("to", Long.MAX_VALUE);
-    } catch (ClassCastException e) {
-      message.fail(400, "'from' and 'to' must be epoch milliseconds");
+      JsonObject body = message.body();
+      long finest = body == null || !(body.getValue("series") instanceof String s) ? 0 : queries.finestResolution(s);
+      q = HistoryQuery.parse(body, finest > 0 ? finest : defaultResolution);
+    } catch (HistoryQuery.BadQuery | ClassCastException e) {
+      stats.increment("queriesRejected");
+      message.fail(400, e.getMessage());
       return;
     }
-    if (from > to) {
-      message.fail(400, "'from' (" + from + ") is after 'to' (" + to + ")");
-      return;
-    }
-    ResultRing ring = rings.get(series);
-    List<JsonObject> found = ring == null ? List.of() : ring.range(from, to);
     stats.increment("queries");
-    message.reply(new JsonObject().put("series", series).put("tier", "memory").put("results", new JsonArray(found)));
+    queries.answer(q).onComplete(ar -> {
+      if (ar.succeeded()) {
+        message.reply(ar.result());
+      } else {
+        LOG.warn("history query {} failed: {}", q, ar.cause().toString());
+        message.fail(500, "history query failed: " + ar.cause().getMessage());
+      }
+    });
+  }
+
+  private void series(Message<Object> message) {
+    queries.seriesNames().onComplete(ar -> {
+      if (ar.succeeded()) {
+        message.reply(ar.result());
+      } else {
+        message.fail(500, "series query failed: " + ar.cause().getMessage());
+      }
+    });
+  }
+
+  @Override
+  public Future<?> stop() {
+    timers.forEach(vertx::cancelTimer);
+    List<Future<?>> writers = new ArrayList<>();
+    if (pgWriter != null) {
+      writers.add(pgWriter.stop(STOP_GRACE_MS));
+    }
+    if (redisWriter != null) {
+      writers.add(redisWriter.stop(STOP_GRACE_MS));
+    }
+    return Future.join(writers)
+      .eventually(() -> pgStore == null ? Future.succeededFuture() : pgStore.close())
+      .eventually(() -> redisStore == null ? Future.succeededFuture() : redisStore.close())
+      .eventually(() -> embedded == null ? Future.succeededFuture() : embedded.close())
+      .eventually(() -> vertx.executeBlocking(() -> {
+        if (lockChannel != null) {
+          lockChannel.close();
+        }
+        return null;
+      }));
   }
 }

@@ -5,7 +5,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The newest final results of one series, oldest overwritten first. Results arrive in window order. */
+/** The newest final results of one series and resolution, oldest overwritten first. Results arrive in window order. */
 final class ResultRing {
 
   private final JsonObject[] slots;
@@ -20,6 +20,11 @@ final class ResultRing {
     slots[next] = result;
     next = (next + 1) % slots.length;
     size = Math.min(size + 1, slots.length);
+  }
+
+  /** Start of the oldest result held, or {@code Long.MAX_VALUE} when empty: the ring is complete from there on. */
+  long oldestStart() {
+    return size == 0 ? Long.MAX_VALUE : slots[(next - size + slots.length) % slots.length].getLong("start");
   }
 
   /** Results whose window starts in [from, to), oldest first. */

@@ -15,9 +15,16 @@ public final class TestNodes {
   private TestNodes() {
   }
 
-  /** The configuration a node would load with these command-line options and no environment. */
+  /**
+   * The configuration a node would load with these command-line options and no environment, except that PostgreSQL
+   * is off unless an option turns it on: tests of other areas neither start an embedded server nor read history
+   * left by earlier runs.
+   */
   public static JsonObject config(String... options) {
-    return ConfigLoader.load(options, Map.of());
+    String[] all = new String[options.length + 1];
+    all[0] = "--persist.pg.enabled=false";
+    System.arraycopy(options, 0, all, 1, options.length);
+    return ConfigLoader.load(all, Map.of());
   }
 
   public static PulseNode start(JsonObject config) {

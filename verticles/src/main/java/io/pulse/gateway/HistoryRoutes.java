@@ -1,0 +1,72 @@
+package io.pulse.gateway;
+
+import io.pulse.model.Addresses;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * REST over the persist role's query service: {@code GET /api/history} (series, resolution, from, to, step) and
+ * {@code GET /api/series}. Parameters are checked here; a bad one is a 400 naming it, a missing persist node a 503.
+ */
+final class HistoryRoutes {
+
+  private static final DeliveryOptions QUERY_TIMEOUT = new DeliveryOptions().setSendTimeout(10_000);
+  private static final String[] NUMBERS = {"resolution", "from", "to", "step"};
+
+  private final Vertx vertx;
+
+  HistoryRoutes(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  /** Adds the routes to the gateway's router. */
+  void mount(Router router) {
+    router.get("/api/history").handler(this::history);
+    router.get("/api/series").handler(this::series);
+  }
+
+  private void history(RoutingContext ctx) {
+    String series = ctx.request().getParam("series");
+    if (series == null || series.isBlank()) {
+      json(ctx, 400, new JsonObject().put("error", "'series' is required, e.g. /api/history?series=trade.BTCUSDT"));
+      return;
+    }
+    JsonObject query = new JsonObject().put("series", series);
+    for (String name : NUMBERS) {
+      String value = ctx.request().getParam(name);
+      if (value == null || value.isBlank()) {
+        continue;
+      }
+      try {
+        query.put(name, Long.parseLong(value.trim()));
+      } catch (NumberFormatException e) {
+        String expected = name.equals("from") || name.equals("to") ? "epoch milliseconds" : "a whole number of ms";
+        json(ctx, 400, new JsonObject().put("error", "'" + name + "' must be " + expected + ", got \"" + value + "\""));
+        return;
+      }
+    }
+    vertx.eventBus().<JsonObject>request(Addresses.HISTORY_QUERY, query, QUERY_TIMEOUT)
+      .onSuccess(reply -> json(ctx, 200, reply.body()))
+      .onFailure(err -> fail(ctx, err));
+  }
+
+  private void series(RoutingContext ctx) {
+    vertx.eventBus().<JsonObject>request(Addresses.SERIES_QUERY, null, QUERY_TIMEOUT)
+      .onSuccess(reply -> json(ctx, 200, reply.body()))
+      .onFailure(err -> fail(ctx, err));
+  }
+
+  private static void fail(RoutingContext ctx, Throwable err) {
+    int code = err instanceof ReplyException re && re.failureCode() == 400 ? 400 : 503;
+    String reason = code == 400 ? err.getMessage() : "no persist node answered: " + err.getMessage();
+    json(ctx, code, new JsonObject().put("error", reason));
+  }
+
+  private static void json(RoutingContext ctx, int status, JsonObject body) {
+    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+  }
+}

@@ -1,0 +1,67 @@
+package io.pulse.persist;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * A checked history query: results of {@code series} at {@code resolution} whose window starts in [from, to),
+ * merged to buckets of {@code step} ms when step is more than the resolution.
+ */
+record HistoryQuery(String series, long resolution, long from, long to, long step) {
+
+  /** Largest number of results read for one query before downsampling; beyond, the reply says truncated. */
+  static final int MAX_ROWS = 200_000;
+
+  /** Thrown for a query that cannot be answered; the message is the reason given to the client (400). */
+  static final class BadQuery extends RuntimeException {
+    BadQuery(String reason) {
+      super(reason);
+    }
+  }
+
+  /**
+   * Parses the event-bus body. {@code defaultResolution} is used when the query names none ({@code 0}: unknown,
+   * then the query needs one).
+   */
+  static HistoryQuery parse(JsonObject body, long defaultResolution) {
+    if (body == null) {
+      throw new BadQuery("a history query needs a JSON body with 'series'");
+    }
+    String series = body.getValue("series") instanceof String s ? s : null;
+    if (series == null || series.isBlank()) {
+      throw new BadQuery("a history query needs 'series'");
+    }
+    long resolution = number(body, "resolution", defaultResolution);
+    long from = number(body, "from", 0L);
+    long to = number(body, "to", Long.MAX_VALUE);
+    long step = number(body, "step", resolution);
+    if (resolution <= 0) {
+      throw new BadQuery("'resolution' must be a window length in ms >= 1, got " + resolution);
+    }
+    if (from < 0 || to < 0) {
+      throw new BadQuery("'from' and 'to' must be epoch milliseconds >= 0");
+    }
+    if (from > to) {
+      throw new BadQuery("'from' (" + from + ") is after 'to' (" + to + ")");
+    }
+    if (step < resolution || step % resolution != 0) {
+      throw new BadQuery("'step' (" + step + ") must be a multiple of the resolution (" + resolution + ")");
+    }
+    return new HistoryQuery(series, resolution, from, to, step);
+  }
+
+  private static long number(JsonObject body, String key, long otherwise) {
+    Object value = body.getValue(key);
+    if (value == null) {
+      return otherwise;
+    }
+    if (value instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) {
+      return n.longValue();
+    }
+    throw new BadQuery("'" + key + "' must be a whole number of milliseconds, got " + value);
+  }
+
+  JsonObject describe() {
+    return new JsonObject().put("series", series).put("resolution", resolution).put("from", from).put("to", to)
+      .put("step", step);
+  }
+}

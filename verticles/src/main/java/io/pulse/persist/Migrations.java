@@ -1,0 +1,42 @@
+package io.pulse.persist;
+
+import java.util.List;
+
+/**
+ * The PostgreSQL schema as numbered steps. A step once released never changes; a change is a new step.
+ * {@link PgStore} applies the missing ones at start, under an advisory lock so nodes starting together agree.
+ */
+final class Migrations {
+
+  record Step(int version, String description, String sql) {
+  }
+
+  private Migrations() {
+  }
+
+  static final String VERSION_TABLE = """
+    CREATE TABLE IF NOT EXISTS pulse_schema_version (
+      version int PRIMARY KEY,
+      description text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now())""";
+
+  static final List<Step> STEPS = List.of(
+    new Step(1, "window results, partitioned by resolution then by day; the known series", """
+      CREATE TABLE pulse_results (
+        series text NOT NULL,
+        resolution_ms bigint NOT NULL,
+        window_start timestamptz NOT NULL,
+        count bigint NOT NULL,
+        sum float8,
+        min float8,
+        max float8,
+        first float8,
+        last float8,
+        volume float8,
+        result jsonb NOT NULL,
+        PRIMARY KEY (series, resolution_ms, window_start)
+      ) PARTITION BY LIST (resolution_ms);
+      CREATE TABLE pulse_series (
+        series text PRIMARY KEY,
+        first_seen timestamptz NOT NULL DEFAULT now())"""));
+}

@@ -1,0 +1,349 @@
+package io.pulse.persist;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.LocalDate;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The PostgreSQL tier: every final window result, kept per resolution for its retention.
+ *
+ * <p>{@code pulse_results} is partitioned by resolution, then by UTC day, so retention drops whole tables. Writes are
+ * one {@code INSERT ... SELECT FROM UNNEST(arrays)} per batch with an upsert on (series, resolution, window start):
+ * a replayed batch changes nothing. The schema is created and migrated on first use, and again after a failure.
+ */
+final class PgStore implements ResultStore {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PgStore.class);
+  static final long DAY_MS = 86_400_000L;
+  /** Day partitions made ahead of time, so the day change never waits for DDL. */
+  static final int DAYS_AHEAD = 2;
+  /** Upper bound of times handed to SQL (year 5138), far below PostgreSQL's and interval arithmetic's limits. */
+  private static final long MAX_MS = 100_000_000_000_000L;
+  private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyyMMdd");
+  private static final Pattern PARTITION = Pattern.compile("pulse_results_r(\\d+)(?:_d(\\d{8}))?");
+  private static final String TS = "'epoch'::timestamptz + %s::int8 * interval '1 millisecond'";
+
+  private static final String UPSERT = """
+    INSERT INTO pulse_results (series, resolution_ms, window_start, count, sum, min, max, first, last, volume, result)
+    SELECT s, r, 'epoch'::timestamptz + st * interval '1 millisecond', c, su, mi, ma, fi, la, vo, j::jsonb
+    FROM UNNEST($1::text[], $2::int8[], $3::int8[], $4::int8[], $5::float8[], $6::float8[], $7::float8[],
+                $8::float8[], $9::float8[], $10::float8[], $11::text[]) AS t(s, r, st, c, su, mi, ma, fi, la, vo, j)
+    ON CONFLICT (series, resolution_ms, window_start) DO UPDATE SET count = EXCLUDED.count, sum = EXCLUDED.sum,
+      min = EXCLUDED.min, max = EXCLUDED.max, first = EXCLUDED.first, last = EXCLUDED.last,
+      volume = EXCLUDED.volume, result = EXCLUDED.result
+    WHERE pulse_results.result IS DISTINCT FROM EXCLUDED.result""";
+
+  private static final String RANGE = "SELECT result FROM pulse_results WHERE series = $1 AND resolution_ms = $2"
+    + " AND window_start >= " + TS.formatted("$3") + " AND window_start < " + TS.formatted("$4")
+    + " ORDER BY window_start LIMIT $5";
+
+  private static final String PARTITIONS = """
+    SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+    WHERE p.relname LIKE 'pulse\\_results%' AND pg_table_is_visible(c.oid)""";
+
+  private final Pool pool;
+  private final Retention retention;
+  private final LongSupplier clock;
+  private final String where;
+  /** Partitions known to exist: "r1000" and "r1000_d20261115". Filled after successful DDL only. */
+  private final Set<String> partitions = new HashSet<>();
+  private final Set<String> knownSeries = new HashSet<>();
+  private Future<Void> migrated;
+
+  PgStore(Vertx vertx, PgConnectOptions connect, int poolSize, Retention retention, LongSupplier clock) {
+    this.pool = PgBuilder.pool()
+      .with(new PoolOptions().setMaxSize(poolSize).setConnectionTimeout(5).setConnectionTimeoutUnit(TimeUnit.SECONDS))
+      // notices like "already exists, skipping" are expected on every start: keep them out of the log
+      .connectingTo(connect.setPipeliningLimit(64).addProperty("application_name", "pulse")
+        .addProperty("client_min_messages", "warning"))
+      .using(vertx)
+      .build();
+    this.retention = retention;
+    this.clock = clock;
+    this.where = connect.getUser() + "@" + connect.getHost() + ":" + connect.getPort() + "/" + connect.getDatabase();
+  }
+
+  @Override
+  public String name() {
+    return "postgres";
+  }
+
+  /** user@host:port/db, for logs. */
+  String where() {
+    return where;
+  }
+
+  /** Creates or migrates the schema once; a failed attempt is tried again on the next call. */
+  Future<Void> ready() {
+    if (migrated == null || migrated.failed()) {
+      migrated = pool.withTransaction(this::migrate).compose(v -> maintain());
+    }
+    return migrated;
+  }
+
+  /** Applies the missing migration steps, in order, in the caller's transaction. */
+  Future<Void> migrate(SqlConnection conn) {
+    return conn.query("SELECT pg_advisory_xact_lock(hashtext('pulse.migrations'))").execute()
+      .compose(v -> conn.query(Migrations.VERSION_TABLE).execute())
+      .compose(v -> conn.query("SELECT version FROM pulse_schema_version").execute())
+      .compose(rows -> {
+        Set<Integer> applied = new HashSet<>();
+        rows.forEach(row -> applied.add(row.getInteger(0)));
+        Future<Void> chain = Future.succeededFuture();
+        for (Migrations.Step step : Migrations.STEPS) {
+          if (!applied.contains(step.version())) {
+            chain = chain
+              .compose(v -> conn.query(step.sql()).execute())
+              .compose(v -> conn.preparedQuery("INSERT INTO pulse_schema_version (version, description) VALUES ($1, $2)")
+                .execute(Tuple.of(step.version(), step.description())))
+              .map(v -> {
+                LOG.info("PostgreSQL {}: applied schema step {} ({})", where, step.version(), step.description());
+                return null;
+              });
+          }
+        }
+        return chain;
+      });
+  }
+
+  /** The schema version now in the database. */
+  Future<Integer> schemaVersion() {
+    return pool.query("SELECT coalesce(max(version), 0) FROM pulse_schema_version").execute()
+      .map(rows -> rows.iterator().next().getInteger(0));
+  }
+
+  @Override
+  public Future<Void> write(List<JsonObject> batch) {
+    return ready().compose(v -> upsert(batch));
+  }
+
+  private Future<Void> upsert(List<JsonObject> batch) {
+    long now = clock.getAsLong();
+    Map<String, JsonObject> byKey = new LinkedHashMap<>();
+    Set<String> neededPartitions = new TreeSet<>();
+    Set<String> newSeries = new TreeSet<>();
+    for (JsonObject r : batch) {
+      long res = r.getLong("resolution");
+      long start = r.getLong("start");
+      long day = Math.floorDiv(start, DAY_MS);
+      if ((day + 1) * DAY_MS <= now - retention.keepMs(res)) {
+        continue; // older than its retention: its partition is (or will be) dropped
+      }
+      byKey.put(r.getString("series") + '\u0000' + res + '\u0000' + start, r);
+      String rp = "r" + res;
+      String dp = rp + "_d" + dayName(day);
+      if (!partitions.contains(dp)) {
+        neededPartitions.add(dp);
+      }
+      if (!knownSeries.contains(r.getString("series"))) {
+        newSeries.add(r.getString("series"));
+      }
+    }
+    if (byKey.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    int n = byKey.size();
+    String[] series = new String[n];
+    Long[] res = new Long[n];
+    Long[] start = new Long[n];
+    Long[] count = new Long[n];
+    Double[] sum = new Double[n];
+    Double[] min = new Double[n];
+    Double[] max = new Double[n];
+    Double[] first = new Double[n];
+    Double[] last = new Double[n];
+    Double[] volume = new Double[n];
+    String[] json = new String[n];
+    int i = 0;
+    for (JsonObject r : byKey.values()) {
+      series[i] = r.getString("series");
+      res[i] = r.getLong("resolution");
+      start[i] = r.getLong("start");
+      count[i] = r.getLong("count", 0L);
+      sum[i] = number(r, "sum");
+      min[i] = number(r, "min");
+      max[i] = number(r, "max");
+      first[i] = number(r, "first");
+      last[i] = number(r, "last");
+      volume[i] = number(r, "volume");
+      json[i] = r.encode();
+      i++;
+    }
+    Tuple params = Tuple.tuple().addArrayOfString(series).addArrayOfLong(res).addArrayOfLong(start)
+      .addArrayOfLong(count).addArrayOfDouble(sum).addArrayOfDouble(min).addArrayOfDouble(max)
+      .addArrayOfDouble(first).addArrayOfDouble(last).addArrayOfDouble(volume).addArrayOfString(json);
+    return createPartitions(neededPartitions)
+      .compose(v -> newSeries.isEmpty() ? Future.succeededFuture() : pool
+        .preparedQuery("INSERT INTO pulse_series (series) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING")
+        .execute(Tuple.of(newSeries.toArray(String[]::new)))
+        .onSuccess(rows -> knownSeries.addAll(newSeries)))
+      .compose(v -> pool.preparedQuery(UPSERT).execute(params))
+      .mapEmpty();
+  }
+
+  private static Double number(JsonObject r, String key) {
+    return r.getValue(key) instanceof Number num ? num.doubleValue() : null;
+  }
+
+  /** Creates day partitions ("r1000_d20261115") and their resolution parents, in one transaction under a lock. */
+  private Future<Void> createPartitions(Set<String> dayPartitions) {
+    if (dayPartitions.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<String> ddl = new ArrayList<>();
+    Set<String> parents = new TreeSet<>();
+    for (String dp : dayPartitions) {
+      Matcher m = PARTITION.matcher("pulse_results_" + dp);
+      if (!m.matches()) {
+        throw new IllegalStateException("bad partition name " + dp);
+      }
+      long res = Long.parseLong(m.group(1));
+      LocalDate day = LocalDate.parse(m.group(2), DAY);
+      if (parents.add("r" + res) && !partitions.contains("r" + res)) {
+        ddl.add("CREATE TABLE IF NOT EXISTS pulse_results_r" + res + " PARTITION OF pulse_results FOR VALUES IN ("
+          + res + ") PARTITION BY RANGE (window_start)");
+      }
+      ddl.add("CREATE TABLE IF NOT EXISTS pulse_results_" + dp + " PARTITION OF pulse_results_r" + res
+        + " FOR VALUES FROM ('" + day + " 00:00:00+00') TO ('" + day.plusDays(1) + " 00:00:00+00')");
+    }
+    return pool.withTransaction(conn -> {
+      Future<?> chain = conn.query("SELECT pg_advisory_xact_lock(hashtext('pulse.partitions'))").execute();
+      for (String sql : ddl) {
+        chain = chain.compose(v -> conn.query(sql).execute());
+      }
+      return chain.mapEmpty();
+    }).onSuccess(v -> {
+      partitions.addAll(parents);
+      partitions.addAll(dayPartitions);
+    }).mapEmpty();
+  }
+
+  /**
+   * Creates the day partitions of the next {@link #DAYS_AHEAD} days for every resolution seen, and drops those older
+   * than their resolution's retention. Returns the dropped tables' names.
+   */
+  Future<List<String>> maintain(long now) {
+    return pool.query(PARTITIONS).execute().compose(rows -> {
+      Set<Long> resolutions = new TreeSet<>();
+      List<String> expired = new ArrayList<>();
+      long today = Math.floorDiv(now, DAY_MS);
+      for (Row row : rows) {
+        Matcher m = PARTITION.matcher(row.getString(0));
+        if (!m.matches()) {
+          continue;
+        }
+        long res = Long.parseLong(m.group(1));
+        resolutions.add(res);
+        if (m.group(2) != null) {
+          long day = LocalDate.parse(m.group(2), DAY).toEpochDay();
+          if ((day + 1) * DAY_MS <= now - retention.keepMs(res)) {
+            expired.add(row.getString(0));
+          } else {
+            partitions.add("r" + res + "_d" + m.group(2));
+          }
+        } else {
+          partitions.add("r" + res);
+        }
+      }
+      Set<String> ahead = new TreeSet<>();
+      for (long res : resolutions) {
+        for (int d = 0; d <= DAYS_AHEAD; d++) {
+          String dp = "r" + res + "_d" + dayName(today + d);
+          if (!partitions.contains(dp)) {
+            ahead.add(dp);
+          }
+        }
+      }
+      Future<Void> chain = createPartitions(ahead);
+      for (String table : expired) {
+        chain = chain.compose(v -> pool.query("DROP TABLE IF EXISTS " + table).execute()).map(v -> {
+          LOG.info("PostgreSQL {}: dropped partition {}, older than its retention", where, table);
+          return null;
+        });
+      }
+      return chain.map(v -> expired);
+    });
+  }
+
+  private Future<Void> maintain() {
+    return maintain(clock.getAsLong()).mapEmpty();
+  }
+
+  /** Forgets which partitions exist (after DDL outside this store, as in tests). */
+  void forgetPartitions() {
+    partitions.clear();
+  }
+
+  static String dayName(long epochDay) {
+    return DAY.format(LocalDate.ofEpochDay(epochDay));
+  }
+
+  @Override
+  public Future<Slice> range(String series, long resolution, long from, long to, int limit) {
+    long f = clamp(from);
+    long t = clamp(to);
+    return ready().compose(v -> pool.preparedQuery(RANGE).execute(Tuple.of(series, resolution, f, t, limit)))
+      .map(rows -> {
+        List<JsonObject> out = new ArrayList<>(rows.size());
+        for (Row row : rows) {
+          Object value = row.getValue(0);
+          out.add(value instanceof JsonObject j ? j : new JsonObject(String.valueOf(value)));
+        }
+        return new Slice(out, Long.MIN_VALUE);
+      });
+  }
+
+  private static long clamp(long ms) {
+    return Math.max(0, Math.min(MAX_MS, ms));
+  }
+
+  @Override
+  public Future<Set<String>> seriesNames() {
+    return ready().compose(v -> pool.query("SELECT series FROM pulse_series").execute()).map(rows -> {
+      Set<String> out = new TreeSet<>();
+      rows.forEach(row -> out.add(row.getString(0)));
+      return out;
+    });
+  }
+
+  /** Drops every Pulse table (tests only). */
+  Future<Void> dropAll() {
+    migrated = null;
+    partitions.clear();
+    knownSeries.clear();
+    return pool.query("DROP TABLE IF EXISTS pulse_results, pulse_series, pulse_schema_version CASCADE").execute().mapEmpty();
+  }
+
+  /** Any query on the pool (tests and benchmarks). */
+  Pool pool() {
+    return pool;
+  }
+
+  @Override
+  public Future<Void> close() {
+    return pool.close();
+  }
+}

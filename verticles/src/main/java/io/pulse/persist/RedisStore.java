@@ -1,0 +1,131 @@
+package io.pulse.persist;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The Redis hot tier: per series and resolution a sorted set {@code pulse:h:<resolution>:<series>} (score = window
+ * start, member = result JSON) trimmed to the last {@code hotMs} of window time and expiring when idle; the hash
+ * {@code pulse:latest} (field {@code <series>@<resolution>}, the newest result); the set {@code pulse:series}.
+ * A batch is one pipeline; a rewrite replaces the member of the same start.
+ */
+final class RedisStore implements ResultStore {
+
+  static final String SERIES_KEY = "pulse:series";
+  static final String LATEST_KEY = "pulse:latest";
+  /** Commands per pipeline, well below the client's waiting-queue limit. */
+  private static final int PIPELINE = 1000;
+
+  private final Redis redis;
+  private final long hotMs;
+
+  RedisStore(Vertx vertx, String url, long hotMs) {
+    this.redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(url).setMaxWaitingHandlers(4096)
+      .setMaxPoolSize(4).setMaxPoolWaiting(256));
+    this.hotMs = hotMs;
+  }
+
+  static String historyKey(String series, long resolution) {
+    return "pulse:h:" + resolution + ":" + series;
+  }
+
+  @Override
+  public String name() {
+    return "redis";
+  }
+
+  @Override
+  public Future<Void> write(List<JsonObject> batch) {
+    List<Request> requests = new ArrayList<>(batch.size() * 2 + 16);
+    Map<String, Long> newestPerKey = new HashMap<>();
+    Map<String, JsonObject> latest = new HashMap<>();
+    Set<String> series = new TreeSet<>();
+    for (JsonObject r : batch) {
+      String s = r.getString("series");
+      long res = r.getLong("resolution");
+      long start = r.getLong("start");
+      String key = historyKey(s, res);
+      requests.add(Request.cmd(Command.ZREMRANGEBYSCORE).arg(key).arg(start).arg(start));
+      requests.add(Request.cmd(Command.ZADD).arg(key).arg(start).arg(r.encode()));
+      newestPerKey.merge(key, start, Math::max);
+      latest.merge(s + "@" + res, r, (a, b) -> b.getLong("start") >= a.getLong("start") ? b : a);
+      series.add(s);
+    }
+    newestPerKey.forEach((key, newest) -> {
+      requests.add(Request.cmd(Command.ZREMRANGEBYSCORE).arg(key).arg("-inf").arg("(" + (newest - hotMs)));
+      requests.add(Request.cmd(Command.PEXPIRE).arg(key).arg(hotMs));
+    });
+    if (!latest.isEmpty()) {
+      Request hset = Request.cmd(Command.HSET).arg(LATEST_KEY);
+      latest.forEach((field, r) -> hset.arg(field).arg(r.encode()));
+      requests.add(hset);
+      Request sadd = Request.cmd(Command.SADD).arg(SERIES_KEY);
+      series.forEach(sadd::arg);
+      requests.add(sadd);
+    }
+    // one pipeline per chunk: the client counts every command of a batch against its waiting queue
+    Future<?> chain = Future.succeededFuture();
+    for (int from = 0; from < requests.size(); from += PIPELINE) {
+      List<Request> chunk = requests.subList(from, Math.min(requests.size(), from + PIPELINE));
+      chain = chain.compose(v -> redis.batch(chunk));
+    }
+    return chain.mapEmpty();
+  }
+
+  @Override
+  public Future<Slice> range(String series, long resolution, long from, long to, int limit) {
+    String key = historyKey(series, resolution);
+    return redis.batch(List.of(
+        Request.cmd(Command.ZRANGE).arg(key).arg(0).arg(0),
+        Request.cmd(Command.ZRANGEBYSCORE).arg(key).arg(from).arg("(" + to).arg("LIMIT").arg(0).arg(limit)))
+      .map(replies -> {
+        Response oldest = replies.get(0);
+        long coversFrom = oldest == null || oldest.size() == 0 ? Long.MAX_VALUE
+          : new JsonObject(oldest.get(0).toString()).getLong("start");
+        List<JsonObject> out = new ArrayList<>();
+        Response found = replies.get(1);
+        if (found != null) {
+          for (Response member : found) {
+            out.add(new JsonObject(member.toString()));
+          }
+        }
+        return new Slice(out, coversFrom);
+      });
+  }
+
+  @Override
+  public Future<Set<String>> seriesNames() {
+    return redis.send(Request.cmd(Command.SMEMBERS).arg(SERIES_KEY)).map(reply -> {
+      Set<String> out = new TreeSet<>();
+      if (reply != null) {
+        reply.forEach(member -> out.add(member.toString()));
+      }
+      return out;
+    });
+  }
+
+  /** Deletes every Pulse key of these series (tests only). */
+  Future<Void> delete(List<String> keys) {
+    Request del = Request.cmd(Command.DEL);
+    keys.forEach(del::arg);
+    return redis.send(del).mapEmpty();
+  }
+
+  @Override
+  public Future<Void> close() {
+    return redis.close();
+  }
+}
