@@ -36,6 +36,8 @@ public final class ConfigKeys {
 
   public static final ConfigKey CLUSTER_ENABLED = new ConfigKey("cluster.enabled", BOOLEAN, false,
     "join a Hazelcast cluster (true) or run standalone (false)");
+  public static final ConfigKey CLUSTER_NAME = new ConfigKey("cluster.name", STRING, "pulse",
+    "Hazelcast cluster name: only nodes with the same name join each other (keeps clusters on one network apart)");
   public static final ConfigKey CLUSTER_HOST = new ConfigKey("cluster.host", STRING, "127.0.0.1",
     "address this node's Hazelcast member and event bus bind to and announce");
   public static final ConfigKey CLUSTER_PORT = new ConfigKey("cluster.port", PORT, 5701,
@@ -128,7 +130,7 @@ public final class ConfigKeys {
   public static final List<ConfigKey> NODE = List.of(NODE_ROLES, NODE_ID, NODE_HEALTH_PORT, NODE_DRAIN_MS,
     HTTP_HOST, HTTP_PORT);
   public static final List<ConfigKey> CLUSTER = List.of(
-    CLUSTER_ENABLED, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_MEMBERS, CLUSTER_CONFIG, CLUSTER_JOIN_TIMEOUT_MS);
+    CLUSTER_ENABLED, CLUSTER_NAME, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_MEMBERS, CLUSTER_CONFIG, CLUSTER_JOIN_TIMEOUT_MS);
   public static final List<ConfigKey> SIMULATOR = List.of(
     SIMULATOR_ENABLED, SIMULATOR_RATE, SIMULATOR_SYMBOLS, SIMULATOR_SERVICES, SIMULATOR_SEED,
     SIMULATOR_START_TIME, SIMULATOR_MAX_SAMPLES);

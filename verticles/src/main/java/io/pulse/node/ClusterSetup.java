@@ -25,6 +25,7 @@ final class ClusterSetup {
 
   static Config hazelcastConfig(JsonObject conf) {
     Config config = load(CLUSTER_CONFIG.stringIn(conf));
+    config.setClusterName(CLUSTER_NAME.stringIn(conf));
     String host = CLUSTER_HOST.stringIn(conf);
     List<String> members = CLUSTER_MEMBERS.listIn(conf);
     NetworkConfig network = config.getNetworkConfig();

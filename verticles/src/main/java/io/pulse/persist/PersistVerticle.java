@@ -55,7 +55,7 @@ public final class PersistVerticle extends VerticleBase {
   public Future<?> start() {
     JsonObject conf = config();
     ringSize = PERSIST_RING_SIZE.intIn(conf);
-    defaultResolution = AGGREGATE_WINDOW_MS.longIn(conf);
+    defaultResolution = AGGREGATE_RESOLUTIONS.longListIn(conf).stream().min(Long::compare).orElse(1000L);
     Retention retention;
     PgConnectOptions external = null;
     try {

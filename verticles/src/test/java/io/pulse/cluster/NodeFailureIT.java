@@ -41,6 +41,8 @@ class NodeFailureIT {
   private final int[] clusterPorts = IntStream.range(0, 3).map(i -> TestNodes.freePort()).toArray();
   private final int[] httpPorts = IntStream.range(0, 3).map(i -> TestNodes.freePort()).toArray();
   private final int[] healthPorts = IntStream.range(0, 3).map(i -> TestNodes.freePort()).toArray();
+  // a cluster of its own: nodes of other test runs on this machine must not join it
+  private final String clusterName = "pulse-it-" + java.util.UUID.randomUUID();
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
   private final StringBuilder report = new StringBuilder();
 
@@ -114,9 +116,9 @@ class NodeFailureIT {
   private Process start(int i) throws IOException {
     String members = IntStream.of(clusterPorts).mapToObj(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
     List<String> cmd = new ArrayList<>(List.of("java", "-jar", JAR.toString(), "--node.id=n" + i, "--node.roles=" + ROLES[i],
-      "--cluster.enabled=true", "--cluster.port=" + clusterPorts[i], "--cluster.members=" + members,
+      "--cluster.enabled=true", "--cluster.name=" + clusterName, "--cluster.port=" + clusterPorts[i], "--cluster.members=" + members,
       "--http.port=" + httpPorts[i], "--node.health-port=" + healthPorts[i], "--node.drain-ms=0",
-      "--simulator.rate=400", "--simulator.symbols=BTCUSDT,ETHUSDT", "--simulator.services=checkout"));
+      "--simulator.rate=400", "--persist.pg.enabled=false", "--simulator.symbols=BTCUSDT,ETHUSDT", "--simulator.services=checkout"));
     Path log = Path.of("target/node-failure-n" + i + ".log");
     return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
   }

@@ -59,7 +59,8 @@ class NodeProcessIT {
   void runsAndStopsOnSigterm() throws Exception {
     int port = TestNodes.freePort();
     Path log = Files.createTempFile("pulse-node", ".log");
-    Process process = new ProcessBuilder("java", "-jar", JAR.toString(), "--http.port=" + port)
+    Process process = new ProcessBuilder("java", "-jar", JAR.toString(), "--http.port=" + port,
+      "--persist.data-dir=" + Files.createTempDirectory("pulse-it-data"))
       .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     try {
       TestNodes.waitUntil("the node logs its dashboard URL", 30_000,
@@ -90,7 +91,7 @@ class NodeProcessIT {
   }
 
   private static Run run(String... options) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of("java", "-jar", JAR.toString()));
+    List<String> command = new ArrayList<>(List.of("java", "-jar", JAR.toString(), "--persist.pg.enabled=false"));
     command.addAll(List.of(options));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     List<String> lines = new String(process.getInputStream().readAllBytes()).lines().toList();

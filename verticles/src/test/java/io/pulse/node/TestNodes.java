@@ -12,18 +12,22 @@ import java.util.function.BooleanSupplier;
 /** Starts real Pulse nodes (each its own Vert.x and, when clustered, its own Hazelcast member) for tests. */
 public final class TestNodes {
 
+  /** One Hazelcast cluster name per test JVM, so that nodes of other test runs on the machine never join ours. */
+  private static final String CLUSTER_NAME = "pulse-test-" + java.util.UUID.randomUUID();
+
   private TestNodes() {
   }
 
   /**
    * The configuration a node would load with these command-line options and no environment, except that PostgreSQL
    * is off unless an option turns it on: tests of other areas neither start an embedded server nor read history
-   * left by earlier runs.
+   * left by earlier runs, and the cluster name is this test JVM's own.
    */
   public static JsonObject config(String... options) {
-    String[] all = new String[options.length + 1];
+    String[] all = new String[options.length + 2];
     all[0] = "--persist.pg.enabled=false";
-    System.arraycopy(options, 0, all, 1, options.length);
+    all[1] = "--cluster.name=" + CLUSTER_NAME;
+    System.arraycopy(options, 0, all, 2, options.length);
     return ConfigLoader.load(all, Map.of());
   }
 
