@@ -35,6 +35,9 @@ public final class AggregationEngine {
   }
 
   private final EngineSettings settings;
+  private final boolean percentiles;
+  /** whether closing windows' sketches merge into the next coarser resolution (each divides the next) */
+  private final boolean mergeUp;
   private final Consumer<WindowResult> sink;
   private final Map<String, Series> series = new HashMap<>();
   private long late;
@@ -47,6 +50,8 @@ public final class AggregationEngine {
 
   AggregationEngine(EngineSettings settings, Consumer<WindowResult> sink) {
     this.settings = settings;
+    this.percentiles = settings.percentiles();
+    this.mergeUp = nested(settings.resolutions());
     this.sink = result -> {
       if (result.isCorrection()) {
         corrections++;
@@ -75,7 +80,7 @@ public final class AggregationEngine {
         rejectedSeriesCap++;
         return Outcome.REJECTED_SERIES_CAP;
       }
-      st = new Series(key, settings);
+      st = new Series(key, settings, mergeUp);
       series.put(key, st);
     }
     st.lastInputAt = now;
@@ -85,14 +90,35 @@ public final class AggregationEngine {
     }
     long watermark = st.maxTs - settings.latenessMs();
     boolean wasLate = false;
-    for (SeriesTrack track : st.tracks) {
-      if (!track.add(ts, value, volume, watermark)) {
+    boolean changed = false;
+    // with merging, a value is recorded in the sketch of the finest resolution that takes it and reaches the
+    // coarser ones when that window closes; a coarser resolution records it itself only after a late one
+    boolean record = percentiles;
+    SeriesTrack[] tracks = st.tracks;
+    for (SeriesTrack track : tracks) {
+      if (ts >= track.headStart && ts < track.headEnd) {
+        // the newest open window: never late (every open window ends after the watermark, see SeriesTrack)
+        track.head.add(ts, value, volume, record);
+        record = percentiles && !mergeUp;
+      } else if (track.add(ts, value, volume, watermark, record)) {
+        changed = true;
+        record = percentiles && !mergeUp;
+      } else {
         wasLate = true;
+        record = percentiles;
       }
-      if (track.nextEnd() <= watermark) {
-        track.closeUpTo(watermark, sink);
+    }
+    if (changed) {
+      st.updateNextClose();
+    }
+    if (st.nextClose <= watermark) {
+      for (SeriesTrack track : tracks) {
+        if (track.nextEnd() <= watermark) {
+          track.closeUpTo(watermark, sink);
+        }
         track.pruneRetained(watermark);
       }
+      st.updateNextClose();
     }
     if (wasLate) {
       late++;
@@ -126,6 +152,9 @@ public final class AggregationEngine {
           track.pruneRetained(Math.max(st.maxTs - settings.latenessMs(), idleBefore));
         }
         holds |= track.holdsWindows();
+      }
+      if (idle) {
+        st.updateNextClose();
       }
       st.dirty = false;
       if (!holds && now - st.lastInputAt >= settings.seriesExpiryMs()) {
@@ -215,20 +244,44 @@ public final class AggregationEngine {
     return settings;
   }
 
+  /** True when every resolution divides the next one, so each window lies inside one window of the next. */
+  static boolean nested(long[] ascending) {
+    for (int i = 1; i < ascending.length; i++) {
+      if (ascending[i] % ascending[i - 1] != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private static final class Series {
     final String key;
     final SeriesTrack[] tracks;
     long maxTs = Long.MIN_VALUE;
+    /** the end of the oldest open window at any resolution, or Long.MAX_VALUE */
+    long nextClose = Long.MAX_VALUE;
     long lastInputAt;
     boolean dirty;
 
-    Series(String key, EngineSettings settings) {
+    Series(String key, EngineSettings settings, boolean mergeUp) {
       this.key = key;
       long[] resolutions = settings.resolutions();
       tracks = new SeriesTrack[resolutions.length];
       for (int i = 0; i < resolutions.length; i++) {
         tracks[i] = new SeriesTrack(key, resolutions[i], settings);
+        if (mergeUp && i > 0) {
+          tracks[i - 1].parent = tracks[i];
+          tracks[i].child = tracks[i - 1];
+        }
       }
+    }
+
+    void updateNextClose() {
+      long next = Long.MAX_VALUE;
+      for (SeriesTrack track : tracks) {
+        next = Math.min(next, track.nextEnd());
+      }
+      nextClose = next;
     }
   }
 }

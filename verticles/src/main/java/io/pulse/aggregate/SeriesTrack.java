@@ -9,20 +9,38 @@ import java.util.function.Consumer;
  * One series at one resolution: its open windows (sorted by start), the closed windows kept for corrections,
  * its moving averages and its late-sample counter. Windows close in start order, which is what the moving
  * averages need.
+ *
+ * <p>The newest open window is the {@link #head}, with its bounds cached in {@link #headStart} and
+ * {@link #headEnd}: almost every sample falls in it, and the engine applies those with two comparisons (no
+ * division, no search). Everything else goes through {@link #add}.
+ *
+ * <p>Percentiles (when the engine merges up, see {@link AggregationEngine}): a closing window's sketch is merged
+ * into the open window of the next coarser track that contains it, its {@link #parent}. A window's own sketch
+ * holds the samples recorded at this resolution directly plus the merged sketches of its closed finer windows;
+ * the sketches of its finer windows still open are added when a provisional result is computed.
  */
 final class SeriesTrack {
 
   final String series;
   final long resolution;
   private final EngineSettings settings;
+  /** the next coarser track whose windows take this track's closed sketches; null for none */
+  SeriesTrack parent;
+  /** the next finer track whose open windows hold sketches not yet merged into this track's; null for none */
+  SeriesTrack child;
   private WindowAccumulator[] open = new WindowAccumulator[2];
   int openCount;
+  /** the newest open window, or null; {@code [headStart, headEnd)} is empty when there is none */
+  WindowAccumulator head;
+  long headStart = Long.MAX_VALUE;
+  long headEnd = Long.MIN_VALUE;
   /** end of the newest window closed so far: any sample for a window ending at or before it is late */
   long closedUpTo = Long.MIN_VALUE;
   long late;
   private final MovingAverages averages;
   private final ArrayDeque<WindowAccumulator> retained;
   private WindowAccumulator spare;
+  private QuantileSketch scratch;
 
   SeriesTrack(String series, long resolution, EngineSettings settings) {
     this.series = series;
@@ -32,8 +50,12 @@ final class SeriesTrack {
     this.retained = settings.correctLate() ? new ArrayDeque<>(4) : null;
   }
 
-  /** Applies a sample; false when its window has closed (the sample is late at this resolution). */
-  boolean add(long ts, double v, double vol, long watermark) {
+  /**
+   * Applies a sample outside the head window; false when its window has closed (the sample is late at this
+   * resolution, and with corrections applied to the retained window). {@code record}: whether to record the value
+   * in the open window's sketch (late samples are always recorded in a retained window's sketch).
+   */
+  boolean add(long ts, double v, double vol, long watermark, boolean record) {
     long start = ts - Math.floorMod(ts, resolution);
     long end = start + resolution;
     if (end <= closedUpTo || end <= watermark) {
@@ -41,15 +63,14 @@ final class SeriesTrack {
       if (retained != null) {
         for (WindowAccumulator acc : retained) {
           if (acc.start == start) {
-            acc.add(ts, v, vol);
+            acc.add(ts, v, vol, true);
             break;
           }
         }
       }
       return false;
     }
-    WindowAccumulator acc = openCount > 0 && open[openCount - 1].start == start ? open[openCount - 1] : openAt(start);
-    acc.add(ts, v, vol);
+    openAt(start).add(ts, v, vol, record);
     return true;
   }
 
@@ -71,14 +92,24 @@ final class SeriesTrack {
       acc.ema = averages.ema();
       acc.finals = 1;
       acc.dirty = false;
-      sink.accept(acc.result(series, resolution, true, acc.sma, acc.ema, late, 0));
+      sink.accept(acc.result(series, resolution, true, acc.sma, acc.ema, late, 0, acc.sketch()));
       closedUpTo = Math.max(closedUpTo, acc.end);
       closed++;
+      if (parent != null && acc.sketch() != null) {
+        // every sample of this window went to the parent's window that contains it, if that is open (see class doc)
+        WindowAccumulator into = parent.openContaining(acc.start);
+        if (into != null) {
+          into.sketch().merge(acc.sketch());
+        }
+      }
       if (retained != null) {
         retained.addLast(acc);
       } else {
         spare = acc;
       }
+    }
+    if (closed > 0) {
+      updateHead();
     }
     return closed;
   }
@@ -102,7 +133,8 @@ final class SeriesTrack {
         acc.dirty = false;
         // later open windows would follow the earlier ones in the averages; the estimate ignores that order
         double mean = acc.mean();
-        sink.accept(acc.result(series, resolution, false, averages.peekSma(mean), averages.peekEma(mean), late, 0));
+        sink.accept(acc.result(series, resolution, false, averages.peekSma(mean), averages.peekEma(mean), late, 0,
+          sketchSoFar(acc)));
         n++;
       }
     }
@@ -118,7 +150,7 @@ final class SeriesTrack {
     for (WindowAccumulator acc : retained) {
       if (acc.dirty) {
         acc.dirty = false;
-        sink.accept(acc.result(series, resolution, true, acc.sma, acc.ema, late, acc.finals++));
+        sink.accept(acc.result(series, resolution, true, acc.sma, acc.ema, late, acc.finals++, acc.sketch()));
         n++;
       }
     }
@@ -127,6 +159,53 @@ final class SeriesTrack {
 
   boolean holdsWindows() {
     return openCount > 0 || retained != null && !retained.isEmpty();
+  }
+
+  /** The open window that contains {@code time}, or null. */
+  private WindowAccumulator openContaining(long time) {
+    for (int i = openCount - 1; i >= 0; i--) {
+      WindowAccumulator acc = open[i];
+      if (acc.start <= time) {
+        return time < acc.end ? acc : null;
+      }
+    }
+    return null;
+  }
+
+  /** An open window's sketch with the sketches of the finer open windows inside it that are not merged yet. */
+  private QuantileSketch sketchSoFar(WindowAccumulator acc) {
+    if (acc.sketch() == null || child == null || !child.hasOpenIn(acc.start, acc.end)) {
+      return acc.sketch();
+    }
+    if (scratch == null) {
+      scratch = new QuantileSketch();
+    }
+    scratch.reset();
+    scratch.merge(acc.sketch());
+    child.addPendingSketches(acc.start, acc.end, scratch);
+    return scratch;
+  }
+
+  private boolean hasOpenIn(long from, long to) {
+    for (int i = 0; i < openCount; i++) {
+      if (open[i].start >= from && open[i].start < to) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Adds the sketches of the open windows in [from, to), and of their own finer open windows, to {@code into}. */
+  private void addPendingSketches(long from, long to, QuantileSketch into) {
+    for (int i = 0; i < openCount; i++) {
+      WindowAccumulator acc = open[i];
+      if (acc.start >= from && acc.start < to) {
+        into.merge(acc.sketch());
+        if (child != null) {
+          child.addPendingSketches(acc.start, acc.end, into);
+        }
+      }
+    }
   }
 
   private WindowAccumulator openAt(long start) {
@@ -145,6 +224,19 @@ final class SeriesTrack {
     spare = null;
     open[pos] = acc.open(start, resolution);
     openCount++;
+    updateHead();
     return acc;
+  }
+
+  private void updateHead() {
+    if (openCount == 0) {
+      head = null;
+      headStart = Long.MAX_VALUE;
+      headEnd = Long.MIN_VALUE;
+    } else {
+      head = open[openCount - 1];
+      headStart = head.start;
+      headEnd = head.end;
+    }
   }
 }

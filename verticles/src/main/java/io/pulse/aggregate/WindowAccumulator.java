@@ -56,7 +56,8 @@ final class WindowAccumulator {
     return this;
   }
 
-  void add(long ts, double v, double vol) {
+  /** Applies a sample; {@code record}: also record its value in the sketch (see {@link SeriesTrack}). */
+  void add(long ts, double v, double vol, boolean record) {
     count++;
     sum += v;
     if (v < min) {
@@ -77,7 +78,7 @@ final class WindowAccumulator {
       volume += vol;
       valueTimesVolume += v * vol;
     }
-    if (sketch != null) {
+    if (record && sketch != null) {
       sketch.record(v);
     }
     dirty = true;
@@ -91,15 +92,20 @@ final class WindowAccumulator {
     return sum / count;
   }
 
+  QuantileSketch sketch() {
+    return sketch;
+  }
+
+  /** The result, with percentiles from {@code percentiles} (this window's sketch, or one completed from finer windows). */
   WindowResult result(String series, long resolution, boolean isFinal, double sma, double ema, long late,
-                      int revision) {
+                      int revision, QuantileSketch percentiles) {
     double vwap = volume > 0 ? valueTimesVolume / volume : Double.NaN;
     double p50 = Double.NaN;
     double p90 = Double.NaN;
     double p99 = Double.NaN;
     double p999 = Double.NaN;
-    if (sketch != null) {
-      double[] q = sketch.quantiles(QUANTILES, min, max);
+    if (percentiles != null) {
+      double[] q = percentiles.quantiles(QUANTILES, min, max);
       p50 = q[0];
       p90 = q[1];
       p99 = q[2];
