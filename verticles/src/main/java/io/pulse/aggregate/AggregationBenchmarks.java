@@ -25,6 +25,7 @@ public final class AggregationBenchmarks {
     private final long[] jitter = new long[4096];
     private final AggregationEngine engine;
     private long sink;
+    private long applied;
     private int nextSeries;
     private int sampleNo;
     private long time = 1_700_000_000_000L;
@@ -43,6 +44,11 @@ public final class AggregationBenchmarks {
       engine = new AggregationEngine(settings, r -> sink += r.count());
     }
 
+    /** Samples applied so far. */
+    public long samplesApplied() {
+      return applied;
+    }
+
     /** Applies one batch; returns something the JIT cannot discard. */
     public long applyBatch() {
       int n = keys.length;
@@ -56,6 +62,7 @@ public final class AggregationBenchmarks {
         int j = sampleNo++ & 4095;
         engine.add(keys[k], time - jitter[j], values[j], Double.NaN, 0);
       }
+      applied += BATCH;
       return sink;
     }
   }

@@ -18,6 +18,11 @@ import java.util.function.Predicate;
  * (they are the same on one node or spread over many). A series that falls silent (wall clock) closes the windows
  * that ended at least {@code idleFlushMs} ago.
  *
+ * <p>Speed: when every resolution divides the next (the default 1 s, 10 s, 1 min, 1 h do), a sample is applied
+ * only to its window of the finest resolution, and each window is merged into the coarser window containing it
+ * when it closes (see {@link SeriesTrack}); a sample in the newest finest window costs one map lookup and one
+ * window update whatever the number of resolutions. Otherwise every resolution applies every sample.
+ *
  * <p>Not thread-safe: one verticle's event loop owns it.
  */
 public final class AggregationEngine {
@@ -35,7 +40,6 @@ public final class AggregationEngine {
   }
 
   private final EngineSettings settings;
-  private final boolean percentiles;
   /** whether closing windows' sketches merge into the next coarser resolution (each divides the next) */
   private final boolean mergeUp;
   private final Consumer<WindowResult> sink;
@@ -50,7 +54,6 @@ public final class AggregationEngine {
 
   AggregationEngine(EngineSettings settings, Consumer<WindowResult> sink) {
     this.settings = settings;
-    this.percentiles = settings.percentiles();
     this.mergeUp = nested(settings.resolutions());
     this.sink = result -> {
       if (result.isCorrection()) {
@@ -90,41 +93,44 @@ public final class AggregationEngine {
     }
     long watermark = st.maxTs - settings.latenessMs();
     boolean wasLate = false;
-    boolean changed = false;
-    // with merging, a value is recorded in the sketch of the finest resolution that takes it and reaches the
-    // coarser ones when that window closes; a coarser resolution records it itself only after a late one
-    boolean record = percentiles;
-    SeriesTrack[] tracks = st.tracks;
-    for (SeriesTrack track : tracks) {
-      if (ts >= track.headStart && ts < track.headEnd) {
-        // the newest open window: never late (every open window ends after the watermark, see SeriesTrack)
-        track.head.add(ts, value, volume, record);
-        record = percentiles && !mergeUp;
-      } else if (track.add(ts, value, volume, watermark, record)) {
-        changed = true;
-        record = percentiles && !mergeUp;
-      } else {
-        wasLate = true;
-        record = percentiles;
-      }
-    }
-    if (changed) {
-      st.updateNextClose();
+    if (ts >= st.fastStart && ts < st.fastEnd) {
+      // the newest finest window, whose coarser windows are all open: it takes the sample for every resolution
+      // (they get it when it closes), and it is never late (every open window ends after the watermark)
+      st.fast.add(ts, value, volume);
+    } else {
+      wasLate = addSlow(st, ts, value, volume, watermark);
     }
     if (st.nextClose <= watermark) {
-      for (SeriesTrack track : tracks) {
+      for (SeriesTrack track : st.tracks) { // finest first: each merges into the next before that one closes
         if (track.nextEnd() <= watermark) {
           track.closeUpTo(watermark, sink);
         }
         track.pruneRetained(watermark);
       }
-      st.updateNextClose();
+      st.refresh(mergeUp);
     }
     if (wasLate) {
       late++;
       return Outcome.LATE;
     }
     return Outcome.ACCEPTED;
+  }
+
+  /**
+   * A sample outside the fast window: each resolution opens its window or counts it late. Merging up, it is
+   * applied at the finest resolution that takes it, and again at a coarser one only above a resolution where it
+   * was late. True when it was late somewhere.
+   */
+  private boolean addSlow(Series st, long ts, double value, double volume, long watermark) {
+    boolean wasLate = false;
+    boolean takenBelow = false;
+    for (SeriesTrack track : st.tracks) {
+      boolean apply = !mergeUp || !takenBelow;
+      takenBelow = track.add(ts, value, volume, watermark, apply);
+      wasLate |= !takenBelow;
+    }
+    st.refresh(mergeUp);
+    return wasLate;
   }
 
   /**
@@ -137,24 +143,26 @@ public final class AggregationEngine {
     while (it.hasNext()) {
       Series st = it.next();
       boolean idle = st.lastInputAt <= idleBefore;
-      boolean holds = false;
-      for (SeriesTrack track : st.tracks) {
-        if (idle && track.nextEnd() <= idleBefore) {
-          track.closeUpTo(idleBefore, sink);
+      SeriesTrack[] tracks = st.tracks;
+      if (idle) {
+        for (SeriesTrack track : tracks) { // finest first, as they merge up
+          if (track.nextEnd() <= idleBefore) {
+            track.closeUpTo(idleBefore, sink);
+          }
+          track.pruneRetained(Math.max(st.maxTs - settings.latenessMs(), idleBefore));
         }
+        st.refresh(mergeUp);
+      }
+      boolean holds = false;
+      for (int i = tracks.length - 1; i >= 0; i--) { // coarsest first: they look at their finer windows' changes
+        SeriesTrack track = tracks[i];
         if (st.dirty) {
           if (provisional) {
             track.publishProvisional(sink);
           }
           track.publishCorrections(sink);
         }
-        if (idle) {
-          track.pruneRetained(Math.max(st.maxTs - settings.latenessMs(), idleBefore));
-        }
         holds |= track.holdsWindows();
-      }
-      if (idle) {
-        st.updateNextClose();
       }
       st.dirty = false;
       if (!holds && now - st.lastInputAt >= settings.seriesExpiryMs()) {
@@ -260,6 +268,13 @@ public final class AggregationEngine {
     long maxTs = Long.MIN_VALUE;
     /** the end of the oldest open window at any resolution, or Long.MAX_VALUE */
     long nextClose = Long.MAX_VALUE;
+    /**
+     * The newest window of the finest resolution when every coarser resolution has its window containing it
+     * open (then a sample in [fastStart, fastEnd) needs only this window), or null and an empty range.
+     */
+    WindowAccumulator fast;
+    long fastStart = Long.MAX_VALUE;
+    long fastEnd = Long.MIN_VALUE;
     long lastInputAt;
     boolean dirty;
 
@@ -276,12 +291,22 @@ public final class AggregationEngine {
       }
     }
 
-    void updateNextClose() {
+    /** Recomputes {@link #nextClose} and the fast window after windows opened or closed. */
+    void refresh(boolean mergeUp) {
       long next = Long.MAX_VALUE;
       for (SeriesTrack track : tracks) {
         next = Math.min(next, track.nextEnd());
       }
       nextClose = next;
+      WindowAccumulator newest = mergeUp ? tracks[0].newest() : null;
+      for (int i = 1; newest != null && i < tracks.length; i++) {
+        if (tracks[i].openContaining(newest.start) == null) {
+          newest = null;
+        }
+      }
+      fast = newest;
+      fastStart = newest == null ? Long.MAX_VALUE : newest.start;
+      fastEnd = newest == null ? Long.MIN_VALUE : newest.end;
     }
   }
 }

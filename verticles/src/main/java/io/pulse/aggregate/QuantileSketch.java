@@ -40,14 +40,28 @@ final class QuantileSketch {
 
   /** Adds everything another sketch recorded (windows merge, nodes merge). */
   void merge(QuantileSketch other) {
-    positive.add(other.positive);
-    if (other.negative != null) {
+    overflows += other.overflows;
+    if (other.positive.getTotalCount() > 0) {
+      addInto(positive, other.positive);
+    }
+    if (other.negative != null && other.negative.getTotalCount() > 0) {
       if (negative == null) {
         negative = newHistogram();
       }
-      negative.add(other.negative);
+      addInto(negative, other.negative);
     }
-    overflows += other.overflows;
+  }
+
+  /** Bucket by bucket, so that a bucket out of range is counted as overflow and the rest still merge. */
+  private void addInto(DoubleHistogram into, DoubleHistogram from) {
+    for (DoubleHistogramIterationValue v : from.recordedValues()) {
+      long count = v.getCountAtValueIteratedTo();
+      try {
+        into.recordValueWithCount(from.lowestEquivalentValue(v.getValueIteratedTo()), count);
+      } catch (ArrayIndexOutOfBoundsException outOfRange) {
+        overflows += count;
+      }
+    }
   }
 
   void reset() {

@@ -10,37 +10,35 @@ import java.util.function.Consumer;
  * its moving averages and its late-sample counter. Windows close in start order, which is what the moving
  * averages need.
  *
- * <p>The newest open window is the {@link #head}, with its bounds cached in {@link #headStart} and
- * {@link #headEnd}: almost every sample falls in it, and the engine applies those with two comparisons (no
- * division, no search). Everything else goes through {@link #add}.
+ * <p>Merging up (when every resolution divides the next, see {@link AggregationEngine}): a sample is applied to
+ * the window of the finest resolution that takes it, and a closing window is merged into the open window of the
+ * next coarser track that contains it (its {@link #parent}'s). A coarse window thus holds the samples applied to
+ * it directly (those late at the finer resolution) plus its closed finer windows; its finer windows still open
+ * are added when a provisional result is computed, and they are all closed and merged before it closes itself.
  *
- * <p>Percentiles (when the engine merges up, see {@link AggregationEngine}): a closing window's sketch is merged
- * into the open window of the next coarser track that contains it, its {@link #parent}. A window's own sketch
- * holds the samples recorded at this resolution directly plus the merged sketches of its closed finer windows;
- * the sketches of its finer windows still open are added when a provisional result is computed.
+ * <p>Why that is exact: a finer window's samples all went to the same coarser window, or none did (that
+ * window was closed, or its end passed the watermark, when the first of them came, and it never opens again).
+ * In the first case that coarser window is open from the first such sample until it closes, which is at the
+ * same time as the finer window or later, and finer tracks close first.
  */
 final class SeriesTrack {
 
   final String series;
   final long resolution;
   private final EngineSettings settings;
-  /** the next coarser track whose windows take this track's closed sketches; null for none */
+  /** the next coarser track, when merging up; null otherwise */
   SeriesTrack parent;
-  /** the next finer track whose open windows hold sketches not yet merged into this track's; null for none */
+  /** the next finer track, when merging up; null otherwise */
   SeriesTrack child;
   private WindowAccumulator[] open = new WindowAccumulator[2];
   int openCount;
-  /** the newest open window, or null; {@code [headStart, headEnd)} is empty when there is none */
-  WindowAccumulator head;
-  long headStart = Long.MAX_VALUE;
-  long headEnd = Long.MIN_VALUE;
   /** end of the newest window closed so far: any sample for a window ending at or before it is late */
   long closedUpTo = Long.MIN_VALUE;
   long late;
   private final MovingAverages averages;
   private final ArrayDeque<WindowAccumulator> retained;
   private WindowAccumulator spare;
-  private QuantileSketch scratch;
+  private WindowAccumulator scratch;
 
   SeriesTrack(String series, long resolution, EngineSettings settings) {
     this.series = series;
@@ -51,11 +49,11 @@ final class SeriesTrack {
   }
 
   /**
-   * Applies a sample outside the head window; false when its window has closed (the sample is late at this
-   * resolution, and with corrections applied to the retained window). {@code record}: whether to record the value
-   * in the open window's sketch (late samples are always recorded in a retained window's sketch).
+   * Takes a sample: opens its window (and applies the sample to it when {@code apply}; otherwise it reaches the
+   * window through a finer one). False when its window has closed: the sample is late at this resolution, and with
+   * corrections it is applied to the retained window.
    */
-  boolean add(long ts, double v, double vol, long watermark, boolean record) {
+  boolean add(long ts, double v, double vol, long watermark, boolean apply) {
     long start = ts - Math.floorMod(ts, resolution);
     long end = start + resolution;
     if (end <= closedUpTo || end <= watermark) {
@@ -63,15 +61,23 @@ final class SeriesTrack {
       if (retained != null) {
         for (WindowAccumulator acc : retained) {
           if (acc.start == start) {
-            acc.add(ts, v, vol, true);
+            acc.add(ts, v, vol);
             break;
           }
         }
       }
       return false;
     }
-    openAt(start).add(ts, v, vol, record);
+    WindowAccumulator acc = openAt(start);
+    if (apply) {
+      acc.add(ts, v, vol);
+    }
     return true;
+  }
+
+  /** The newest open window, or null. */
+  WindowAccumulator newest() {
+    return openCount == 0 ? null : open[openCount - 1];
   }
 
   /** The end of the oldest open window, or Long.MAX_VALUE. */
@@ -92,14 +98,13 @@ final class SeriesTrack {
       acc.ema = averages.ema();
       acc.finals = 1;
       acc.dirty = false;
-      sink.accept(acc.result(series, resolution, true, acc.sma, acc.ema, late, 0, acc.sketch()));
+      sink.accept(acc.result(series, resolution, true, acc.sma, acc.ema, late, 0));
       closedUpTo = Math.max(closedUpTo, acc.end);
       closed++;
-      if (parent != null && acc.sketch() != null) {
-        // every sample of this window went to the parent's window that contains it, if that is open (see class doc)
+      if (parent != null) {
         WindowAccumulator into = parent.openContaining(acc.start);
         if (into != null) {
-          into.sketch().merge(acc.sketch());
+          into.merge(acc);
         }
       }
       if (retained != null) {
@@ -107,9 +112,6 @@ final class SeriesTrack {
       } else {
         spare = acc;
       }
-    }
-    if (closed > 0) {
-      updateHead();
     }
     return closed;
   }
@@ -124,17 +126,29 @@ final class SeriesTrack {
     }
   }
 
-  /** Publishes a provisional result of every open window that changed; returns how many. */
+  /**
+   * Publishes a provisional result of every open window that changed, finer windows inside it included; returns
+   * how many. Call the coarser tracks first: this clears the changed marks the coarser ones look at.
+   */
   int publishProvisional(Consumer<WindowResult> sink) {
     int n = 0;
     for (int i = 0; i < openCount; i++) {
       WindowAccumulator acc = open[i];
-      if (acc.dirty) {
+      boolean pending = child != null && child.hasOpenIn(acc.start, acc.end);
+      if (acc.dirty || pending && child.changedIn(acc.start, acc.end)) {
         acc.dirty = false;
+        WindowAccumulator whole = acc;
+        if (pending) {
+          if (scratch == null) {
+            scratch = new WindowAccumulator(settings.percentiles());
+          }
+          whole = scratch.open(acc.start, resolution);
+          whole.merge(acc);
+          child.mergeOpenIn(acc.start, acc.end, whole);
+        }
         // later open windows would follow the earlier ones in the averages; the estimate ignores that order
-        double mean = acc.mean();
-        sink.accept(acc.result(series, resolution, false, averages.peekSma(mean), averages.peekEma(mean), late, 0,
-          sketchSoFar(acc)));
+        double mean = whole.mean();
+        sink.accept(whole.result(series, resolution, false, averages.peekSma(mean), averages.peekEma(mean), late, 0));
         n++;
       }
     }
@@ -150,7 +164,7 @@ final class SeriesTrack {
     for (WindowAccumulator acc : retained) {
       if (acc.dirty) {
         acc.dirty = false;
-        sink.accept(acc.result(series, resolution, true, acc.sma, acc.ema, late, acc.finals++, acc.sketch()));
+        sink.accept(acc.result(series, resolution, true, acc.sma, acc.ema, late, acc.finals++));
         n++;
       }
     }
@@ -162,7 +176,7 @@ final class SeriesTrack {
   }
 
   /** The open window that contains {@code time}, or null. */
-  private WindowAccumulator openContaining(long time) {
+  WindowAccumulator openContaining(long time) {
     for (int i = openCount - 1; i >= 0; i--) {
       WindowAccumulator acc = open[i];
       if (acc.start <= time) {
@@ -170,20 +184,6 @@ final class SeriesTrack {
       }
     }
     return null;
-  }
-
-  /** An open window's sketch with the sketches of the finer open windows inside it that are not merged yet. */
-  private QuantileSketch sketchSoFar(WindowAccumulator acc) {
-    if (acc.sketch() == null || child == null || !child.hasOpenIn(acc.start, acc.end)) {
-      return acc.sketch();
-    }
-    if (scratch == null) {
-      scratch = new QuantileSketch();
-    }
-    scratch.reset();
-    scratch.merge(acc.sketch());
-    child.addPendingSketches(acc.start, acc.end, scratch);
-    return scratch;
   }
 
   private boolean hasOpenIn(long from, long to) {
@@ -195,14 +195,25 @@ final class SeriesTrack {
     return false;
   }
 
-  /** Adds the sketches of the open windows in [from, to), and of their own finer open windows, to {@code into}. */
-  private void addPendingSketches(long from, long to, QuantileSketch into) {
+  /** Whether an open window in [from, to), or a finer one inside it, changed since its last provisional result. */
+  private boolean changedIn(long from, long to) {
+    for (int i = 0; i < openCount; i++) {
+      WindowAccumulator acc = open[i];
+      if (acc.start >= from && acc.start < to && (acc.dirty || child != null && child.changedIn(acc.start, acc.end))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Merges the open windows in [from, to), and their own finer open windows, into {@code into}. */
+  private void mergeOpenIn(long from, long to, WindowAccumulator into) {
     for (int i = 0; i < openCount; i++) {
       WindowAccumulator acc = open[i];
       if (acc.start >= from && acc.start < to) {
-        into.merge(acc.sketch());
+        into.merge(acc);
         if (child != null) {
-          child.addPendingSketches(acc.start, acc.end, into);
+          child.mergeOpenIn(acc.start, acc.end, into);
         }
       }
     }
@@ -224,19 +235,6 @@ final class SeriesTrack {
     spare = null;
     open[pos] = acc.open(start, resolution);
     openCount++;
-    updateHead();
     return acc;
-  }
-
-  private void updateHead() {
-    if (openCount == 0) {
-      head = null;
-      headStart = Long.MAX_VALUE;
-      headEnd = Long.MIN_VALUE;
-    } else {
-      head = open[openCount - 1];
-      headStart = head.start;
-      headEnd = head.end;
-    }
   }
 }
