@@ -26,6 +26,11 @@ public final class AggregationBenchmarks {
     private final AggregationEngine engine;
     private long sink;
     private long applied;
+    private final String[] batchKeys = new String[BATCH];
+    private final long[] batchTs = new long[BATCH];
+    private final double[] batchValues = new double[BATCH];
+    private final double[] batchVolumes = new double[BATCH];
+    private final AggregationEngine.BatchOutcome outcome = new AggregationEngine.BatchOutcome();
     private int nextSeries;
     private int sampleNo;
     private long time = 1_700_000_000_000L;
@@ -42,6 +47,7 @@ public final class AggregationBenchmarks {
       }
       EngineSettings settings = EngineSettings.of(new long[]{1000, 10_000, 60_000, 3_600_000}, 250, percentiles);
       engine = new AggregationEngine(settings, r -> sink += r.count());
+      java.util.Arrays.fill(batchVolumes, Double.NaN);
     }
 
     /** Samples applied so far. */
@@ -60,8 +66,12 @@ public final class AggregationBenchmarks {
           time++; // every series gets one sample per ms of event time
         }
         int j = sampleNo++ & 4095;
-        engine.add(keys[k], time - jitter[j], values[j], Double.NaN, 0);
+        batchKeys[i] = keys[k];
+        batchTs[i] = time - jitter[j];
+        batchValues[i] = values[j];
       }
+      // as the aggregate verticle does with a batch from ingest
+      engine.addAll(batchKeys, batchTs, batchValues, batchVolumes, 0, BATCH, 0, outcome);
       applied += BATCH;
       return sink;
     }

@@ -43,7 +43,15 @@ public final class AggregationEngine {
   /** whether closing windows' sketches merge into the next coarser resolution (each divides the next) */
   private final boolean mergeUp;
   private final Consumer<WindowResult> sink;
+  /** samples per run of {@link #addAll}: lookups first, then samples */
+  private static final int RUN = 256;
+
   private final Map<String, Series> series = new HashMap<>();
+  private final Series[] run = new Series[RUN];
+  private final String[] runKeys = new String[RUN];
+  private final long[] runTs = new long[RUN];
+  private final double[] runValues = new double[RUN];
+  private final double[] runVolumes = new double[RUN];
   private long late;
   private long rejectedValue;
   private long rejectedSeriesCap;
@@ -73,11 +81,81 @@ public final class AggregationEngine {
 
   /** Applies one sample ({@code volume} NaN when it has none); {@code now} is the wall clock in ms. */
   public Outcome add(String key, long ts, double value, double volume, long now) {
+    return addTo(series.get(key), key, ts, value, volume, now);
+  }
+
+  /**
+   * Applies samples {@code from} (inclusive) to {@code to} (exclusive) of the given columns in order, exactly as
+   * many {@link #add} calls would, and counts what became of them in {@code outcome} (added to its counts).
+   *
+   * <p>Faster than one call per sample: it looks up the series of a run of samples first, then applies them.
+   * The lookups of a run do not depend on one another, so the processor overlaps their cache misses instead of
+   * waiting for each in turn; with thousands of series that wait is most of the cost of a sample.
+   */
+  public void addAll(String[] keys, long[] ts, double[] values, double[] volumes, int from, int to, long now,
+                     BatchOutcome outcome) {
+    Series[] run = this.run;
+    for (int at = from; at < to; at += RUN) {
+      int n = Math.min(RUN, to - at);
+      for (int i = 0; i < n; i++) {
+        run[i] = series.get(keys[at + i]);
+      }
+      for (int i = 0; i < n; i++) {
+        int k = at + i;
+        // a series new in this run was looked up before its first sample created it: addTo looks again
+        outcome.count(addTo(run[i], keys[k], ts[k], values[k], volumes[k], now), keys[k]);
+      }
+    }
+    java.util.Arrays.fill(run, null);
+  }
+
+  /** {@link #addAll(String[], long[], double[], double[], int, int, long, BatchOutcome)} for samples. */
+  public void addAll(java.util.List<Sample> samples, long now, BatchOutcome outcome) {
+    for (int from = 0; from < samples.size(); from += RUN) {
+      int n = Math.min(RUN, samples.size() - from);
+      for (int i = 0; i < n; i++) {
+        Sample s = samples.get(from + i);
+        runKeys[i] = s.series();
+        runTs[i] = s.timestamp();
+        runValues[i] = s.value();
+        runVolumes[i] = s.volume();
+      }
+      addAll(runKeys, runTs, runValues, runVolumes, 0, n, now, outcome);
+    }
+    java.util.Arrays.fill(runKeys, null);
+  }
+
+  /** What became of the samples of {@link #addAll} calls. */
+  public static final class BatchOutcome {
+    public long accepted;
+    public long late;
+    public long rejectedValue;
+    public long rejectedSeriesCap;
+    /** a series whose samples were rejected for the series cap, for the log; null when none */
+    public String cappedSeries;
+
+    void count(Outcome outcome, String key) {
+      switch (outcome) {
+        case ACCEPTED -> accepted++;
+        case LATE -> late++;
+        case REJECTED_VALUE -> rejectedValue++;
+        case REJECTED_SERIES_CAP -> {
+          rejectedSeriesCap++;
+          cappedSeries = key;
+        }
+      }
+    }
+  }
+
+  /** One sample for the series {@code st} ({@code null}: look {@code key} up again, or create it). */
+  private Outcome addTo(Series st, String key, long ts, double value, double volume, long now) {
     if (!Double.isFinite(value) || volume == volume && !Double.isFinite(volume)) {
       rejectedValue++;
       return Outcome.REJECTED_VALUE;
     }
-    Series st = series.get(key);
+    if (st == null) {
+      st = series.get(key);
+    }
     if (st == null) {
       if (series.size() >= settings.maxSeries()) {
         rejectedSeriesCap++;
