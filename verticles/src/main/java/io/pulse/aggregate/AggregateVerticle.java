@@ -120,31 +120,28 @@ public final class AggregateVerticle extends VerticleBase {
   }
 
   private void apply(List<Sample> samples) {
-    long now = System.currentTimeMillis();
-    long accepted = 0;
-    long late = 0;
-    for (Sample s : samples) {
-      switch (engine.add(s, now)) {
-        case ACCEPTED -> accepted++;
-        case LATE -> late++;
-        case REJECTED_VALUE -> stats.increment("samplesRejectedValue");
-        case REJECTED_SERIES_CAP -> rejectedForCap(s);
-      }
+    AggregationEngine.BatchOutcome outcome = new AggregationEngine.BatchOutcome();
+    engine.addAll(samples, System.currentTimeMillis(), outcome);
+    stats.add("samplesIn", outcome.accepted);
+    if (outcome.late > 0) {
+      stats.add("samplesLate", outcome.late);
     }
-    stats.add("samplesIn", accepted);
-    if (late > 0) {
-      stats.add("samplesLate", late);
+    if (outcome.rejectedValue > 0) {
+      stats.add("samplesRejectedValue", outcome.rejectedValue);
+    }
+    if (outcome.rejectedSeriesCap > 0) {
+      rejectedForCap(outcome.rejectedSeriesCap, outcome.cappedSeries);
     }
   }
 
-  private void rejectedForCap(Sample s) {
-    stats.increment("samplesRejectedSeriesCap");
+  private void rejectedForCap(long samples, String example) {
+    stats.add("samplesRejectedSeriesCap", samples);
     long now = System.currentTimeMillis();
     if (now - capLoggedAt >= LOG_EVERY_MS) {
       capLoggedAt = now;
       LOG.warn("this aggregate node holds {} series, the limit aggregate.max-series; samples of new series such as "
           + "{} are rejected (counted as samplesRejectedSeriesCap). Raise the limit, add aggregate nodes, or lower "
-          + "aggregate.series-expiry-ms so idle series are forgotten sooner", engine.seriesCount(), s.series());
+          + "aggregate.series-expiry-ms so idle series are forgotten sooner", engine.seriesCount(), example);
     }
   }
 

@@ -1,69 +1,67 @@
 package io.pulse.aggregate;
 
-import org.HdrHistogram.DoubleHistogram;
-import org.HdrHistogram.DoubleHistogramIterationValue;
-import org.HdrHistogram.IntCountsHistogram;
+import java.util.Arrays;
 
 /**
- * A mergeable percentile sketch of one window: two auto-ranging HdrHistogram {@link DoubleHistogram}s with 2
- * significant digits, one for values >= 0 and one for the magnitudes of negative values (HdrHistogram takes no
- * negatives). Any finite double is accepted.
+ * A mergeable percentile sketch of one window: a log-linear histogram, the bucketing of HdrHistogram applied to
+ * the bits of the double itself. A value's bucket is its binary exponent and the top {@value #SUB_BITS} bits of
+ * its mantissa, so every power of two is cut into 128 equal buckets, each at most 1/128 of its lower edge wide.
+ * Positive values and the magnitudes of negative values are counted apart and zeros on their own, so any finite
+ * double is accepted, with no range to configure and nothing out of range.
  *
- * <p>Error bound: a reported percentile is the middle of the histogram bucket that holds the nearest-rank
- * value, so it is within 0.4% (at most 1%) of that value, clamped to the window's exact min and max. Memory
- * grows with the log of the ratio between the largest and the smallest non-zero value seen (auto-ranging),
- * typically 1-4 KB. A range wider than HdrHistogram can hold (about 1e12:1 with 2 digits here) is counted in
- * {@link #overflows()} and left out of the percentiles, never thrown.
+ * <p>Error bound: a reported percentile is the middle of the bucket that holds the nearest-rank value, so it is
+ * within 0.4% (2^-8) of that value, clamped to the window's exact min and max. Merging adds bucket counts: it is
+ * exact (a merged sketch equals the sketch of all the values). Memory: one int per bucket between the smallest
+ * and the largest non-zero magnitude seen, 512 bytes per power of two of range (a window of values between 30
+ * and 250: about 2 KB; between 0.001 and 1000: about 10 KB).
+ *
+ * <p>Recording costs a shift and an increment, which matters: the engine records every sample.
  */
-final class QuantileSketch {
+final class QuantileSketch extends SketchBuckets {
 
-  private static final int DIGITS = 2;
+  static final int SUB_BITS = 7;
+  private static final int SHIFT = 52 - SUB_BITS;
 
-  private final DoubleHistogram positive = newHistogram();
-  private DoubleHistogram negative;
-  private long overflows;
+  /** this sketch's own buckets count the positive values (one indirection less on the hot path) */
+  private final SketchBuckets positive = this;
+  private SketchBuckets negative;
+  private long zeros;
 
   void record(double value) {
-    try {
-      if (value >= 0) {
-        positive.recordValue(value);
-      } else {
-        if (negative == null) {
-          negative = newHistogram();
-        }
-        negative.recordValue(-value);
+    if (value > 0) {
+      add(index(value), 1);
+    } else if (value < 0) {
+      if (negative == null) {
+        negative = new SketchBuckets();
       }
-    } catch (ArrayIndexOutOfBoundsException outOfRange) {
-      overflows++;
+      negative.add(index(value), 1);
+    } else {
+      zeros++; // 0 and -0 (NaN never reaches a sketch)
     }
   }
 
-  /** Adds everything another sketch recorded (windows merge, nodes merge). */
+  /** Adds everything another sketch recorded (windows merge, nodes merge): exact. */
   void merge(QuantileSketch other) {
-    positive.add(other.positive);
-    if (other.negative != null) {
+    zeros += other.zeros;
+    positive.addAll(other.positive);
+    if (other.negative != null && other.negative.total > 0) {
       if (negative == null) {
-        negative = newHistogram();
+        negative = new SketchBuckets();
       }
-      negative.add(other.negative);
+      negative.addAll(other.negative);
     }
-    overflows += other.overflows;
   }
 
   void reset() {
-    positive.reset();
+    zeros = 0;
+    positive.clear();
     if (negative != null) {
-      negative.reset();
+      negative.clear();
     }
-    overflows = 0;
   }
 
   long count() {
-    return positive.getTotalCount() + (negative == null ? 0 : negative.getTotalCount());
-  }
-
-  long overflows() {
-    return overflows;
+    return positive.total + zeros + (negative == null ? 0 : negative.total);
   }
 
   /**
@@ -74,65 +72,35 @@ final class QuantileSketch {
     double[] out = new double[qs.length];
     long n = count();
     if (n == 0) {
-      java.util.Arrays.fill(out, Double.NaN);
+      Arrays.fill(out, Double.NaN);
       return out;
     }
-    long negatives = negative == null ? 0 : negative.getTotalCount();
-    long[] ranks = new long[qs.length];
+    long negatives = negative == null ? 0 : negative.total;
     for (int i = 0; i < qs.length; i++) {
-      ranks[i] = Math.max(1, (long) Math.ceil(qs[i] * n - 1e-9));
-    }
-    // negative ranks map to magnitude ranks counted from the largest magnitude
-    int split = 0;
-    while (split < ranks.length && ranks[split] <= negatives) {
-      split++;
-    }
-    if (split > 0) {
-      long[] magnitudeRanks = new long[split];
-      for (int i = 0; i < split; i++) {
-        magnitudeRanks[split - 1 - i] = negatives - ranks[i] + 1;
+      long rank = Math.max(1, (long) Math.ceil(qs[i] * n - 1e-9));
+      double v;
+      if (rank <= negatives) {
+        // rank r among the negatives is rank negatives - r + 1 among their magnitudes, largest first
+        v = -negative.valueAtRank(negatives - rank + 1);
+      } else if (rank <= negatives + zeros) {
+        v = 0;
+      } else {
+        v = positive.valueAtRank(rank - negatives - zeros);
       }
-      double[] magnitudes = valuesAtRanks(negative, magnitudeRanks);
-      for (int i = 0; i < split; i++) {
-        out[i] = -magnitudes[split - 1 - i];
-      }
-    }
-    if (split < ranks.length) {
-      long[] positiveRanks = new long[ranks.length - split];
-      for (int i = split; i < ranks.length; i++) {
-        positiveRanks[i - split] = ranks[i] - negatives;
-      }
-      double[] values = valuesAtRanks(positive, positiveRanks);
-      System.arraycopy(values, 0, out, split, values.length);
-    }
-    for (int i = 0; i < out.length; i++) {
-      out[i] = Math.min(max, Math.max(min, out[i]));
+      out[i] = Math.min(max, Math.max(min, v));
     }
     return out;
   }
 
-  /** One pass over the recorded buckets, ranks ascending. */
-  private static double[] valuesAtRanks(DoubleHistogram h, long[] ranks) {
-    double[] out = new double[ranks.length];
-    int next = 0;
-    double lastValue = Double.NaN;
-    for (DoubleHistogramIterationValue v : h.recordedValues()) {
-      lastValue = h.medianEquivalentValue(v.getValueIteratedTo());
-      while (next < ranks.length && v.getTotalCountToThisValue() >= ranks[next]) {
-        out[next++] = lastValue;
-      }
-      if (next == ranks.length) {
-        break;
-      }
-    }
-    while (next < ranks.length) {
-      out[next++] = lastValue;
-    }
-    return out;
+  /** The bucket of a value's magnitude: exponent and top mantissa bits, monotone in the magnitude. */
+  static int index(double value) {
+    return (int) ((Double.doubleToRawLongBits(value) & Long.MAX_VALUE) >>> SHIFT);
   }
 
-  private static DoubleHistogram newHistogram() {
-    // int counts halve the memory of long counts; a window would need 2^31 samples in one bucket to overflow
-    return new DoubleHistogram(DIGITS, IntCountsHistogram.class);
+  /** The middle of a bucket (its lower edge for the last finite bucket). */
+  static double middle(int index) {
+    double low = Double.longBitsToDouble((long) index << SHIFT);
+    double high = Double.longBitsToDouble((long) (index + 1) << SHIFT);
+    return Double.isFinite(high) ? low + (high - low) / 2 : low;
   }
 }

@@ -9,12 +9,27 @@ import java.util.function.Consumer;
  * One series at one resolution: its open windows (sorted by start), the closed windows kept for corrections,
  * its moving averages and its late-sample counter. Windows close in start order, which is what the moving
  * averages need.
+ *
+ * <p>Merging up (when every resolution divides the next, see {@link AggregationEngine}): a sample is applied to
+ * the window of the finest resolution that takes it, and a closing window is merged into the open window of the
+ * next coarser track that contains it (its {@link #parent}'s). A coarse window thus holds the samples applied to
+ * it directly (those late at the finer resolution) plus its closed finer windows; its finer windows still open
+ * are added when a provisional result is computed, and they are all closed and merged before it closes itself.
+ *
+ * <p>Why that is exact: a finer window's samples all went to the same coarser window, or none did (that
+ * window was closed, or its end passed the watermark, when the first of them came, and it never opens again).
+ * In the first case that coarser window is open from the first such sample until it closes, which is at the
+ * same time as the finer window or later, and finer tracks close first.
  */
 final class SeriesTrack {
 
   final String series;
   final long resolution;
   private final EngineSettings settings;
+  /** the next coarser track, when merging up; null otherwise */
+  SeriesTrack parent;
+  /** the next finer track, when merging up; null otherwise */
+  SeriesTrack child;
   private WindowAccumulator[] open = new WindowAccumulator[2];
   int openCount;
   /** end of the newest window closed so far: any sample for a window ending at or before it is late */
@@ -23,6 +38,7 @@ final class SeriesTrack {
   private final MovingAverages averages;
   private final ArrayDeque<WindowAccumulator> retained;
   private WindowAccumulator spare;
+  private WindowAccumulator scratch;
 
   SeriesTrack(String series, long resolution, EngineSettings settings) {
     this.series = series;
@@ -32,8 +48,12 @@ final class SeriesTrack {
     this.retained = settings.correctLate() ? new ArrayDeque<>(4) : null;
   }
 
-  /** Applies a sample; false when its window has closed (the sample is late at this resolution). */
-  boolean add(long ts, double v, double vol, long watermark) {
+  /**
+   * Takes a sample: opens its window (and applies the sample to it when {@code apply}; otherwise it reaches the
+   * window through a finer one). False when its window has closed: the sample is late at this resolution, and with
+   * corrections it is applied to the retained window.
+   */
+  boolean add(long ts, double v, double vol, long watermark, boolean apply) {
     long start = ts - Math.floorMod(ts, resolution);
     long end = start + resolution;
     if (end <= closedUpTo || end <= watermark) {
@@ -48,9 +68,16 @@ final class SeriesTrack {
       }
       return false;
     }
-    WindowAccumulator acc = openCount > 0 && open[openCount - 1].start == start ? open[openCount - 1] : openAt(start);
-    acc.add(ts, v, vol);
+    WindowAccumulator acc = openAt(start);
+    if (apply) {
+      acc.add(ts, v, vol);
+    }
     return true;
+  }
+
+  /** The newest open window, or null. */
+  WindowAccumulator newest() {
+    return openCount == 0 ? null : open[openCount - 1];
   }
 
   /** The end of the oldest open window, or Long.MAX_VALUE. */
@@ -74,6 +101,12 @@ final class SeriesTrack {
       sink.accept(acc.result(series, resolution, true, acc.sma, acc.ema, late, 0));
       closedUpTo = Math.max(closedUpTo, acc.end);
       closed++;
+      if (parent != null) {
+        WindowAccumulator into = parent.openContaining(acc.start);
+        if (into != null) {
+          into.merge(acc);
+        }
+      }
       if (retained != null) {
         retained.addLast(acc);
       } else {
@@ -93,16 +126,29 @@ final class SeriesTrack {
     }
   }
 
-  /** Publishes a provisional result of every open window that changed; returns how many. */
+  /**
+   * Publishes a provisional result of every open window that changed, finer windows inside it included; returns
+   * how many. Call the coarser tracks first: this clears the changed marks the coarser ones look at.
+   */
   int publishProvisional(Consumer<WindowResult> sink) {
     int n = 0;
     for (int i = 0; i < openCount; i++) {
       WindowAccumulator acc = open[i];
-      if (acc.dirty) {
+      boolean pending = child != null && child.hasOpenIn(acc.start, acc.end);
+      if (acc.dirty || pending && child.changedIn(acc.start, acc.end)) {
         acc.dirty = false;
+        WindowAccumulator whole = acc;
+        if (pending) {
+          if (scratch == null) {
+            scratch = new WindowAccumulator(settings.percentiles());
+          }
+          whole = scratch.open(acc.start, resolution);
+          whole.merge(acc);
+          child.mergeOpenIn(acc.start, acc.end, whole);
+        }
         // later open windows would follow the earlier ones in the averages; the estimate ignores that order
-        double mean = acc.mean();
-        sink.accept(acc.result(series, resolution, false, averages.peekSma(mean), averages.peekEma(mean), late, 0));
+        double mean = whole.mean();
+        sink.accept(whole.result(series, resolution, false, averages.peekSma(mean), averages.peekEma(mean), late, 0));
         n++;
       }
     }
@@ -127,6 +173,50 @@ final class SeriesTrack {
 
   boolean holdsWindows() {
     return openCount > 0 || retained != null && !retained.isEmpty();
+  }
+
+  /** The open window that contains {@code time}, or null. */
+  WindowAccumulator openContaining(long time) {
+    for (int i = openCount - 1; i >= 0; i--) {
+      WindowAccumulator acc = open[i];
+      if (acc.start <= time) {
+        return time < acc.end ? acc : null;
+      }
+    }
+    return null;
+  }
+
+  private boolean hasOpenIn(long from, long to) {
+    for (int i = 0; i < openCount; i++) {
+      if (open[i].start >= from && open[i].start < to) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether an open window in [from, to), or a finer one inside it, changed since its last provisional result. */
+  private boolean changedIn(long from, long to) {
+    for (int i = 0; i < openCount; i++) {
+      WindowAccumulator acc = open[i];
+      if (acc.start >= from && acc.start < to && (acc.dirty || child != null && child.changedIn(acc.start, acc.end))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Merges the open windows in [from, to), and their own finer open windows, into {@code into}. */
+  private void mergeOpenIn(long from, long to, WindowAccumulator into) {
+    for (int i = 0; i < openCount; i++) {
+      WindowAccumulator acc = open[i];
+      if (acc.start >= from && acc.start < to) {
+        into.merge(acc);
+        if (child != null) {
+          child.mergeOpenIn(acc.start, acc.end, into);
+        }
+      }
+    }
   }
 
   private WindowAccumulator openAt(long start) {

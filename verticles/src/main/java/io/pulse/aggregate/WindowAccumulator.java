@@ -5,6 +5,10 @@ import io.pulse.model.WindowResult;
 /**
  * The running aggregates of one series in one window. First and last follow event time, not arrival (among
  * equal times the first to arrive is first, the last to arrive is last). Reused after its window is done.
+ *
+ * <p>Every aggregate merges: a window's aggregates can be those of its samples or those of finer windows that
+ * partition it, merged ({@link #merge}). Sums then add in another order, which can change the last bits of
+ * {@code sum} (never the count, min, max, first, last or the percentile sketch, which merges losslessly).
  */
 final class WindowAccumulator {
 
@@ -56,6 +60,7 @@ final class WindowAccumulator {
     return this;
   }
 
+  /** Applies a sample. */
   void add(long ts, double v, double vol) {
     count++;
     sum += v;
@@ -91,15 +96,45 @@ final class WindowAccumulator {
     return sum / count;
   }
 
+  /**
+   * Adds the aggregates of another window whose samples all arrived before any of this window's samples of the
+   * same event times (a finer window inside this one), and marks this window changed.
+   */
+  void merge(WindowAccumulator other) {
+    if (other.count == 0) {
+      return;
+    }
+    count += other.count;
+    sum += other.sum;
+    min = Math.min(min, other.min);
+    max = Math.max(max, other.max);
+    if (other.firstTs < firstTs) {
+      firstTs = other.firstTs;
+      first = other.first;
+    }
+    if (other.lastTs >= lastTs) {
+      lastTs = other.lastTs;
+      last = other.last;
+    }
+    volume += other.volume;
+    valueTimesVolume += other.valueTimesVolume;
+    if (sketch != null) {
+      sketch.merge(other.sketch);
+    }
+    dirty = true;
+  }
+
+  /** The result, with percentiles from the sketch when there is one. */
   WindowResult result(String series, long resolution, boolean isFinal, double sma, double ema, long late,
                       int revision) {
+    QuantileSketch percentiles = sketch;
     double vwap = volume > 0 ? valueTimesVolume / volume : Double.NaN;
     double p50 = Double.NaN;
     double p90 = Double.NaN;
     double p99 = Double.NaN;
     double p999 = Double.NaN;
-    if (sketch != null) {
-      double[] q = sketch.quantiles(QUANTILES, min, max);
+    if (percentiles != null) {
+      double[] q = percentiles.quantiles(QUANTILES, min, max);
       p50 = q[0];
       p90 = q[1];
       p99 = q[2];

@@ -1,6 +1,6 @@
 package io.pulse.ingest;
 
-import io.pulse.model.Addresses;
+import io.pulse.model.Partitions;
 import io.pulse.model.RoleStats;
 import io.pulse.model.Sample;
 import io.pulse.model.SampleBatch;
@@ -10,12 +10,18 @@ import io.vertx.core.eventbus.ReplyException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.TreeMap;
 
 /**
- * Hands samples to aggregation in batches and keeps every batch until aggregation acknowledges it.
+ * Hands samples to aggregation in batches and keeps every batch until aggregation acknowledges it. Each batch
+ * holds the series of one partition and goes straight to that partition's owner ({@code pulse.samples.<p>}, see
+ * {@link Partitions}), so a batch that fails (its partition is moving between aggregate nodes) is sent again
+ * without touching the other partitions' samples, which were applied once.
  * At most {@code maxInFlight} batches are unacknowledged; sources ask {@link #hasCapacity()} before they
  * produce more, which is how backpressure reaches them. A failed or timed-out batch is sent again after a
  * capped exponential backoff, so delivery is at-least-once.
@@ -29,6 +35,7 @@ final class BatchSender {
   private final Vertx vertx;
   private final String source;
   private final int batchSize;
+  private final int partitions;
   private final int maxInFlight;
   private final DeliveryOptions delivery;
   private final RoleStats stats;
@@ -40,10 +47,12 @@ final class BatchSender {
   private boolean waitingToRetry;
   private boolean outageLogged;
 
-  BatchSender(Vertx vertx, String source, int batchSize, int maxInFlight, long ackTimeoutMs, RoleStats stats) {
+  BatchSender(Vertx vertx, String source, int batchSize, int partitions, int maxInFlight, long ackTimeoutMs,
+              RoleStats stats) {
     this.vertx = vertx;
     this.source = source;
     this.batchSize = batchSize;
+    this.partitions = partitions;
     this.maxInFlight = maxInFlight;
     this.delivery = new DeliveryOptions().setSendTimeout(ackTimeoutMs);
     this.stats = stats;
@@ -60,14 +69,21 @@ final class BatchSender {
   }
 
   void submit(List<Sample> samples) {
-    for (int from = 0; from < samples.size(); from += batchSize) {
-      SampleBatch batch = new SampleBatch(source, samples.subList(from, Math.min(samples.size(), from + batchSize)));
-      queue.add(new Numbered(nextSeq++, batch));
+    // by partition, each in arrival order: a series' samples keep their order
+    Map<Integer, List<Sample>> byPartition = new TreeMap<>();
+    for (Sample s : samples) {
+      byPartition.computeIfAbsent(Partitions.of(s.series(), partitions), p -> new ArrayList<>()).add(s);
     }
+    byPartition.forEach((partition, part) -> {
+      for (int from = 0; from < part.size(); from += batchSize) {
+        SampleBatch batch = new SampleBatch(source, part.subList(from, Math.min(part.size(), from + batchSize)));
+        queue.add(new Numbered(nextSeq++, Partitions.address(partition), batch));
+      }
+    });
     pump();
   }
 
-  private record Numbered(long seq, SampleBatch batch) {
+  private record Numbered(long seq, String address, SampleBatch batch) {
   }
 
   private void pump() {
@@ -78,7 +94,7 @@ final class BatchSender {
 
   private void send(Numbered numbered) {
     inFlight++;
-    vertx.eventBus().request(Addresses.SAMPLES, numbered.batch(), delivery).onComplete(ar -> {
+    vertx.eventBus().request(numbered.address(), numbered.batch(), delivery).onComplete(ar -> {
       inFlight--;
       if (ar.succeeded()) {
         acknowledged(numbered.batch());
@@ -107,7 +123,7 @@ final class BatchSender {
     if (!outageLogged) {
       LOG.warn("aggregation did not acknowledge a batch of {} samples from {} on {} ({}); keeping it and retrying "
           + "with backoff up to {} ms. Is a node with the aggregate role running and in the cluster?",
-        batch.size(), source, Addresses.SAMPLES, describe(cause), MAX_BACKOFF_MS);
+        batch.size(), source, numbered.address(), describe(cause), MAX_BACKOFF_MS);
       outageLogged = true;
     }
     if (!waitingToRetry) {

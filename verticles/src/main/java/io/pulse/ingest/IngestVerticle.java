@@ -37,8 +37,8 @@ public final class IngestVerticle extends VerticleBase {
     JsonObject conf = config();
     Codecs.register(vertx.eventBus());
     stats = new RoleStats(NODE_ID.stringIn(conf), "ingest");
-    sender = new BatchSender(vertx, "simulator", INGEST_BATCH_SIZE.intIn(conf), INGEST_MAX_IN_FLIGHT.intIn(conf),
-      INGEST_ACK_TIMEOUT_MS.longIn(conf), stats);
+    sender = new BatchSender(vertx, "simulator", INGEST_BATCH_SIZE.intIn(conf), AGGREGATE_PARTITIONS.intIn(conf),
+      INGEST_MAX_IN_FLIGHT.intIn(conf), INGEST_ACK_TIMEOUT_MS.longIn(conf), stats);
     stats.publishEverySecond(vertx);
     if (SIMULATOR_ENABLED.booleanIn(conf)) {
       startSimulator(conf);

@@ -12,8 +12,10 @@ public final class Addresses {
   }
 
   /**
-   * Request/reply, ingest to aggregate. Body: {@link SampleBatch} (binary codec {@link SampleBatchCodec}).
-   * Reply: empty body once the batch is applied; a failure reply (or a timeout) means the sender must retry.
+   * Request/reply, any producer to aggregate: a batch of any series, split by partition and forwarded to the owners
+   * by the aggregate node that receives it (ingest sends to {@link #SAMPLES_PARTITION_PREFIX} instead). Body:
+   * {@link SampleBatch} (binary codec {@link SampleBatchCodec}). Reply: empty body once the batch is applied; a
+   * failure reply (or a timeout) means the sender must retry.
    */
   public static final String SAMPLES = "pulse.samples";
 

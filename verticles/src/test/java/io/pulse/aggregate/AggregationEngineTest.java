@@ -160,6 +160,63 @@ class AggregationEngineTest {
   }
 
   @Test
+  @DisplayName("applying a batch gives the same results and outcomes as applying its samples one by one, "
+    + "new series, the series cap and rejected values included")
+  void batchEqualsOneByOne() {
+    List<Sample> input = new ArrayList<>(randomInput(new Random(5), 5000));
+    input.set(100, Sample.of("s1", T0 + 5, Double.NaN));
+    for (int i = 0; i < 300; i++) {
+      input.add(i * 7, Sample.of("new" + i, T0 + i * 13L, i)); // more series than the cap of 40
+    }
+    EngineSettings settings = EngineSettings.of(RESOLUTIONS, LATENESS, true).withLimits(40, 2000, 600_000);
+    List<WindowResult> one = new ArrayList<>();
+    AggregationEngine single = new AggregationEngine(settings, one::add);
+    Map<AggregationEngine.Outcome, Long> outcomes = new HashMap<>();
+    input.forEach(s -> outcomes.merge(single.add(s, 0), 1L, Long::sum));
+    single.closeAll();
+    List<WindowResult> batched = new ArrayList<>();
+    AggregationEngine batch = new AggregationEngine(settings, batched::add);
+    AggregationEngine.BatchOutcome outcome = new AggregationEngine.BatchOutcome();
+    for (int from = 0; from < input.size(); from += 700) {
+      batch.addAll(input.subList(from, Math.min(input.size(), from + 700)), 0, outcome);
+    }
+    batch.closeAll();
+    assertThat(batched).isEqualTo(one);
+    assertThat(outcome.accepted).isEqualTo(outcomes.get(AggregationEngine.Outcome.ACCEPTED));
+    assertThat(outcome.late).isEqualTo(outcomes.get(AggregationEngine.Outcome.LATE));
+    assertThat(outcome.rejectedValue).isEqualTo(1);
+    assertThat(outcome.rejectedSeriesCap).isEqualTo(outcomes.get(AggregationEngine.Outcome.REJECTED_SERIES_CAP))
+      .isPositive();
+    assertThat(outcome.cappedSeries).startsWith("new");
+  }
+
+  @Test
+  @DisplayName("a provisional result of a coarse window includes its finer windows still open and those already "
+    + "closed, and equals the reference over the samples so far; its final result equals the reference over all")
+  void provisionalCoarseWindowsIncludeFinerOnes() {
+    Random random = new Random(11);
+    List<WindowResult> out = new ArrayList<>();
+    AggregationEngine engine = new AggregationEngine(EngineSettings.of(RESOLUTIONS, LATENESS, true), out::add);
+    List<Sample> input = new ArrayList<>();
+    for (int i = 0; i < 4000; i++) {
+      // 0..3999 ms after T0 - T0 % 60 s: several closed and one or two open 1 s windows inside one 10 s window
+      long ts = T0 - Math.floorMod(T0, 60_000) + i - (i % 7 == 0 ? random.nextInt(250) : 0);
+      input.add(new Sample("a", Math.max(ts, T0 - Math.floorMod(T0, 60_000)), random.nextGaussian() * 50 + 100,
+        Double.NaN, Map.of()));
+    }
+    input.forEach(s -> engine.add(s, 0));
+    engine.tick(0, true);
+    for (long resolution : new long[]{10_000, 60_000}) {
+      WindowResult provisional = out.stream().filter(r -> !r.isFinal() && r.resolution() == resolution)
+        .reduce((a, b) -> b).orElseThrow();
+      assertMatches(provisional, input, null);
+    }
+    engine.closeAll();
+    WindowResult coarse = out.stream().filter(r -> r.isFinal() && r.resolution() == 60_000).findFirst().orElseThrow();
+    assertMatches(coarse, input, null);
+  }
+
+  @Test
   @DisplayName("a silent series closes the windows that ended idle-flush-ms ago, is forgotten after the expiry, and "
     + "the series cap rejects new series with a count")
   void idleExpiryAndCap() {
