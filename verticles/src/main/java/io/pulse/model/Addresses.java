@@ -24,6 +24,12 @@ public final class Addresses {
   public static final String RESULTS = "pulse.public.results";
 
   /**
+   * Publish, alert rules to everyone. Body: JSON {@code {rule, series, state: "firing"|"resolved", value, at}}.
+   * Permitted outbound on the SockJS and TCP bridges; streamed to SSE and WebSocket clients as {@code alert} events.
+   */
+  public static final String ALERTS = "pulse.public.alerts";
+
+  /**
    * Publish, every verticle every second. Body: JSON {@code {node, role, counters:{..}, rates:{..}}}; the
    * gateway gathers them for {@code /api/status}.
    */

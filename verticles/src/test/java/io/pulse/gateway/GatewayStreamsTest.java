@@ -98,7 +98,7 @@ class GatewayStreamsTest {
       }
     });
     sendFrame(ws, new JsonObject().put("type", "register").put("address", Addresses.SAMPLES));
-    sendFrame(ws, new JsonObject().put("type", "send").put("address", Addresses.HISTORY_QUERY)
+    sendFrame(ws, new JsonObject().put("type", "send").put("address", Addresses.STATS)
       .put("body", new JsonObject().put("series", "x")).put("replyAddress", "r1"));
     sendFrame(ws, new JsonObject().put("type", "publish").put("address", Addresses.RESULTS)
       .put("body", new JsonObject().put("series", "forged")));
