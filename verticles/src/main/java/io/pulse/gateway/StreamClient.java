@@ -20,7 +20,10 @@ abstract class StreamClient {
   long cursor;
   /** When the socket was first found full with events held, 0 when it is keeping up. */
   long behindSince;
-  /** The lowest id sent live (not replayed); a later resume replays only below it, so nothing comes twice. */
+  /**
+   * The lowest id sent live since the subscription last changed; a resume replays only below it, so nothing
+   * comes twice. (A WebSocket resume is meant right after a (re)subscribe, typically on a new socket.)
+   */
   long firstLiveId = Long.MAX_VALUE;
   final Map<String, Long> lastSentAt = new HashMap<>();
   final LinkedHashMap<String, StreamEvent> held = new LinkedHashMap<>();

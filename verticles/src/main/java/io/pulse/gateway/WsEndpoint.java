@@ -19,7 +19,8 @@ import java.util.Set;
  *   {"op":"subscribe","series":["trade.*","svc.checkout.latency"],"resolution":1000}   adds patterns
  *   {"op":"subscribe","series":["trade.*"],"after":1234}   adds patterns and resumes after that id at once
  *   {"op":"unsubscribe","series":["trade.*"]}       removes patterns (no "series": all)
- *   {"op":"resume","after":1234}                    sends the subscribed events after that id, then "resumed"
+ *   {"op":"resume","after":1234}                    sends the subscribed events after that id not yet sent since the
+ *                                                   last (un)subscribe, then "resumed"
  *   {"op":"ping","id":7}                            answered by {"type":"pong","id":7,"at":ms}
  * </pre>
  * Server to client: {@code {"type":"result"|"alert","id":n,"data":{...}}}, acknowledgements
@@ -185,6 +186,7 @@ final class WsEndpoint {
       }
       patterns.clear();
       patterns.addAll(next);
+      firstLiveId = Long.MAX_VALUE;
       resolution = newResolution;
       filter = SeriesFilter.parse(String.join(",", patterns));
       JsonArray unknown = new JsonArray();
@@ -208,6 +210,7 @@ final class WsEndpoint {
       }
       filter = patterns.isEmpty() ? null : SeriesFilter.parse(String.join(",", patterns));
       held.clear();
+      firstLiveId = Long.MAX_VALUE;
       control(new JsonObject().put("type", "unsubscribed").put("series", new JsonArray(List.copyOf(patterns))));
     }
 
