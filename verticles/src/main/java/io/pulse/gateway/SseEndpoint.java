@@ -87,16 +87,21 @@ final class SseEndpoint {
 
     @Override
     boolean writeQueueFull() {
-      return response.writeQueueFull();
+      return !response.closed() && response.writeQueueFull();
     }
 
     @Override
     void write(StreamEvent event, long cursor) {
-      response.write(event.sse(cursor));
+      if (!response.closed()) {
+        response.write(event.sse(cursor));
+      }
     }
 
     @Override
     void notice(String type, String text) {
+      if (response.closed()) {
+        return;
+      }
       response.write(": " + type + (text.isEmpty() ? "" : " " + text) + "\n\n");
     }
 

@@ -19,7 +19,7 @@ final class StreamEvent {
   final boolean isFinal;
   final JsonObject body;
   private Buffer sse;
-  private Buffer ws;
+  private String ws;
 
   StreamEvent(long id, Kind kind, JsonObject body) {
     this.id = id;
@@ -54,12 +54,12 @@ final class StreamEvent {
   }
 
   /** The WebSocket form: {@code {"type":"result"|"alert","id":cursor,"data":{...}}} (cursor as for SSE). */
-  Buffer ws(long cursor) {
+  String wsText(long cursor) {
     if (cursor != id) {
-      return Buffer.buffer(new JsonObject().put("type", eventName()).put("id", cursor).put("data", body).encode());
+      return new JsonObject().put("type", eventName()).put("id", cursor).put("data", body).encode();
     }
     if (ws == null) {
-      ws = Buffer.buffer(new JsonObject().put("type", eventName()).put("id", id).put("data", body).encode());
+      ws = new JsonObject().put("type", eventName()).put("id", id).put("data", body).encode();
     }
     return ws;
   }

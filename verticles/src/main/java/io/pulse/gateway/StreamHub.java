@@ -122,10 +122,23 @@ final class StreamHub {
       return;
     }
     long now = System.currentTimeMillis();
+    List<StreamClient> broken = null;
     for (StreamClient client : clients) {
-      if (client.wants(event)) {
-        offer(client, event, now);
+      try {
+        if (client.wants(event)) {
+          offer(client, event, now);
+        }
+      } catch (RuntimeException e) {
+        // a socket closing under us (its close handler not run yet) must not stop the fan-out to the others
+        if (broken == null) {
+          broken = new java.util.ArrayList<>();
+        }
+        broken.add(client);
       }
+    }
+    if (broken != null) {
+      broken.forEach(this::remove);
+      stats.add("brokenClients", broken.size());
     }
   }
 

@@ -84,12 +84,14 @@ final class WsEndpoint {
 
     @Override
     boolean writeQueueFull() {
-      return ws.writeQueueFull();
+      return !ws.isClosed() && ws.writeQueueFull();
     }
 
     @Override
     void write(StreamEvent event, long cursor) {
-      ws.writeTextMessage(event.ws(cursor).toString());
+      if (!ws.isClosed()) {
+        ws.writeTextMessage(event.wsText(cursor));
+      }
     }
 
     @Override
@@ -106,7 +108,7 @@ final class WsEndpoint {
     }
 
     void control(JsonObject message) {
-      if (!closed) {
+      if (!closed && !ws.isClosed()) {
         ws.writeTextMessage(message.encode());
       }
     }

@@ -113,7 +113,7 @@ public final class PulseNode {
 
   /** Vert.x metrics (HTTP, event bus, pools) into the shared Prometheus registry the gateway serves at /metrics. */
   private static MicrometerMetricsOptions metricsOptions() {
-    return new MicrometerMetricsOptions().setEnabled(true)
+    return new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
       .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true));
   }
 
