@@ -118,7 +118,16 @@ public final class StreamLoadTool {
         if (resp.statusCode() != 200) {
           throw new IllegalStateException("SSE status " + resp.statusCode());
         }
-        resp.handler(chunk -> onText(chunk, recorder, received));
+        // TCP chunks split events anywhere: keep the tail after the last complete event for the next chunk
+        StringBuilder pending = new StringBuilder();
+        resp.handler(chunk -> {
+          pending.append(chunk.toString());
+          int end = pending.lastIndexOf("\n\n");
+          if (end >= 0) {
+            onText(pending.substring(0, end), recorder, received);
+            pending.delete(0, end + 2);
+          }
+        });
         return resp;
       });
   }
@@ -126,15 +135,14 @@ public final class StreamLoadTool {
   private static Future<?> websocket(WebSocketClient client, int port, String series, Recorder recorder, AtomicLong received) {
     return client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/api/ws"))
       .map(socket -> {
-        socket.handler(frame -> onText(frame, recorder, received));
+        socket.textMessageHandler(text -> onText(text, recorder, received));
         socket.writeTextMessage("{\"op\":\"subscribe\",\"series\":[\"" + series + "\"]}");
         return socket;
       });
   }
 
   /** Finds every {@code "published":<ms>} in the text and records now minus it; cheaper than parsing JSON. */
-  private static void onText(Buffer buffer, Recorder recorder, AtomicLong received) {
-    String text = buffer.toString();
+  private static void onText(String text, Recorder recorder, AtomicLong received) {
     long now = System.currentTimeMillis();
     int at = 0;
     while ((at = text.indexOf("\"published\":", at)) >= 0) {
