@@ -82,7 +82,7 @@ public final class Addresses {
   /**
    * Publish, aggregate to everyone. Body: JSON {@code {rule, id, series, state: "firing"|"resolved", value,
    * threshold, at, since}} ({@code at}: end of the window that changed the state, epoch ms).
-   * Permitted outbound on the SockJS bridge.
+   * Permitted outbound on the SockJS and TCP bridges; streamed to SSE and WebSocket clients as {@code alert} events.
    */
   public static final String ALERTS = "pulse.public.alerts";
 }

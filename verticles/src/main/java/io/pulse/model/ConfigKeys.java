@@ -125,6 +125,30 @@ public final class ConfigKeys {
 
   public static final ConfigKey GATEWAY_SSE_HEARTBEAT_MS = new ConfigKey("gateway.sse-heartbeat-ms", POSITIVE_LONG, 15000L,
     "interval of the SSE comment heartbeat that keeps proxies from closing idle streams");
+  public static final ConfigKey GATEWAY_MAX_UPDATES_PER_SECOND = new ConfigKey("gateway.max-updates-per-second", NON_NEGATIVE_LONG, 4L,
+    "provisional results sent per series per stream client at most (the latest wins); final results and alerts always go; 0: no limit");
+  public static final ConfigKey GATEWAY_REPLAY_BUFFER = new ConfigKey("gateway.replay-buffer", POSITIVE_LONG, 10000L,
+    "recent events kept for clients that resume with Last-Event-ID, ?since= or the WebSocket resume");
+  public static final ConfigKey GATEWAY_CLIENT_QUEUE = new ConfigKey("gateway.client-queue", POSITIVE_LONG, 256L,
+    "events held per stream client while its socket is full (latest per series; the oldest dropped beyond it)");
+  public static final ConfigKey GATEWAY_SLOW_CLIENT_TIMEOUT_MS = new ConfigKey("gateway.slow-client-timeout-ms", POSITIVE_LONG, 10000L,
+    "a stream client whose socket stays full this long is disconnected");
+  public static final ConfigKey GATEWAY_MAX_CONNECTIONS = new ConfigKey("gateway.max-connections", POSITIVE_LONG, 15000L,
+    "SSE and WebSocket stream connections per gateway node at most (a process here may open 20,000 files)");
+  public static final ConfigKey GATEWAY_MAX_CONNECTIONS_PER_ADDRESS = new ConfigKey("gateway.max-connections-per-address",
+    POSITIVE_LONG, 1000L, "stream connections from one remote IP address at most");
+  public static final ConfigKey GATEWAY_MAX_SUBSCRIPTIONS = new ConfigKey("gateway.max-subscriptions", POSITIVE_LONG, 100L,
+    "series patterns one WebSocket may subscribe to");
+  public static final ConfigKey GATEWAY_MAX_MESSAGE_BYTES = new ConfigKey("gateway.max-message-bytes", POSITIVE_LONG, 65536L,
+    "largest WebSocket message a client may send (answered with an error above it; frames above 1 MiB close the socket)");
+  public static final ConfigKey GATEWAY_CORS_ORIGINS = new ConfigKey("gateway.cors-origins", STRING_LIST, List.of(),
+    "origins allowed to call the REST API and streams from other sites (\"*\" for any); empty: no CORS headers");
+  public static final ConfigKey GATEWAY_JWT_SECRET = new ConfigKey("gateway.auth.jwt-secret", STRING, "",
+    "HS256 secret: when set, streams and bridges require a JWT bearer token signed with it; empty: no authentication");
+  public static final ConfigKey GATEWAY_TCP_BRIDGE_ENABLED = new ConfigKey("gateway.tcp-bridge.enabled", BOOLEAN, false,
+    "open the TCP event-bus bridge (same permitted addresses as the SockJS bridge)");
+  public static final ConfigKey GATEWAY_TCP_BRIDGE_PORT = new ConfigKey("gateway.tcp-bridge.port", PORT, 7000,
+    "TCP event-bus bridge port; 0 picks a free one");
 
   // Each area lists its keys here; ALL is their concatenation (the order of conf/pulse.json and the README).
   public static final List<ConfigKey> NODE = List.of(NODE_ROLES, NODE_ID, NODE_HEALTH_PORT, NODE_DRAIN_MS,
@@ -146,7 +170,10 @@ public final class ConfigKeys {
     PERSIST_REDIS_HOT_MS, PERSIST_BATCH_SIZE, PERSIST_FLUSH_MS, PERSIST_BUFFER_MAX, PERSIST_RETRY_MAX_MS,
     PERSIST_RETENTION);
   public static final List<ConfigKey> GATEWAY = List.of(
-    GATEWAY_SSE_HEARTBEAT_MS);
+    GATEWAY_SSE_HEARTBEAT_MS, GATEWAY_MAX_UPDATES_PER_SECOND, GATEWAY_REPLAY_BUFFER, GATEWAY_CLIENT_QUEUE,
+    GATEWAY_SLOW_CLIENT_TIMEOUT_MS, GATEWAY_MAX_CONNECTIONS, GATEWAY_MAX_CONNECTIONS_PER_ADDRESS,
+    GATEWAY_MAX_SUBSCRIPTIONS, GATEWAY_MAX_MESSAGE_BYTES, GATEWAY_CORS_ORIGINS, GATEWAY_JWT_SECRET,
+    GATEWAY_TCP_BRIDGE_ENABLED, GATEWAY_TCP_BRIDGE_PORT);
 
   public static final List<ConfigKey> ALL = Stream.of(NODE, CLUSTER, SIMULATOR, INGEST, AGGREGATE, PERSIST, GATEWAY)
     .flatMap(List::stream).toList();

@@ -16,6 +16,8 @@ import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.spi.cluster.ClusterManager;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -150,14 +152,20 @@ public final class PulseNode {
     }
   }
 
+  /** Vert.x metrics (HTTP, event bus, pools) into the shared Prometheus registry the gateway serves at /metrics. */
+  private static MicrometerMetricsOptions metricsOptions() {
+    return new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
+      .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true));
+  }
+
   private static Future<Vertx> startVertx(JsonObject config) {
     if (!CLUSTER_ENABLED.booleanIn(config)) {
-      return Future.succeededFuture(Vertx.vertx());
+      return Future.succeededFuture(Vertx.builder().with(new VertxOptions().setMetricsOptions(metricsOptions())).build());
     }
     ClusterSetup.checkPeersReachable(config);
     String host = CLUSTER_HOST.stringIn(config);
     ClusterManager manager = new HazelcastClusterManager(ClusterSetup.hazelcastConfig(config));
-    VertxOptions options = new VertxOptions()
+    VertxOptions options = new VertxOptions().setMetricsOptions(metricsOptions())
       .setEventBusOptions(new EventBusOptions().setHost(host).setClusterPublicHost(host));
     return Vertx.builder().with(options).withClusterManager(manager).buildClustered()
       .recover(err -> Future.failedFuture(new ClusterSetup.ClusterJoinException("Hazelcast on " + host + ":"
@@ -240,6 +248,7 @@ public final class PulseNode {
     ClusterManager manager = ((io.vertx.core.internal.VertxInternal) vertx).clusterManager();
     JsonArray members = new JsonArray(manager == null ? List.of() : List.copyOf(manager.getNodes()));
     return new JsonObject().put("node", nodeId).put("roles", new JsonArray(roles))
-      .put("clustered", manager != null).put("members", members);
+      .put("clustered", manager != null).put("members", members)
+      .put("ready", readiness().getBoolean("ready"));
   }
 }

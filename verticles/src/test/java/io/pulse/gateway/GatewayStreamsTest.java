@@ -98,7 +98,7 @@ class GatewayStreamsTest {
       }
     });
     sendFrame(ws, new JsonObject().put("type", "register").put("address", Addresses.SAMPLES));
-    sendFrame(ws, new JsonObject().put("type", "send").put("address", Addresses.HISTORY_QUERY)
+    sendFrame(ws, new JsonObject().put("type", "send").put("address", Addresses.STATS)
       .put("body", new JsonObject().put("series", "x")).put("replyAddress", "r1"));
     sendFrame(ws, new JsonObject().put("type", "publish").put("address", Addresses.RESULTS)
       .put("body", new JsonObject().put("series", "forged")));
@@ -149,7 +149,8 @@ class GatewayStreamsTest {
   @Test
   @DisplayName("the dashboard page and its pinned client libraries are served by the gateway")
   void dashboardServed() {
-    for (String path : List.of("/", "/app.js", "/vendor/sockjs.min.js", "/vendor/vertx-eventbus.js")) {
+    for (String path : List.of("/", "/js/app.js", "/vendor/sockjs.min.js", "/vendor/vertx-eventbus.js",
+      "/vendor/uPlot.esm.js", "/vendor/uPlot.min.css")) {
       int status = TestNodes.await(http.request(HttpMethod.GET, node.httpPort(), "127.0.0.1", path)
         .compose(req -> req.send()).map(HttpClientResponse::statusCode), 10);
       assertThat(status).as(path).isEqualTo(200);

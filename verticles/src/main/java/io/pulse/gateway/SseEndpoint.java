@@ -1,0 +1,113 @@
+package io.pulse.gateway;
+
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * {@code GET /api/stream?series=a,b*&resolution=1s[&since=id]}: server-sent events. Every event has an
+ * {@code id:}; a client reconnecting with {@code Last-Event-ID} (browsers do it by themselves) or {@code ?since=}
+ * first receives what it missed from the hub's recent buffer. If the buffer no longer holds all of it, a
+ * {@code : gap} comment says so (fill it from /api/history).
+ */
+final class SseEndpoint {
+
+  private final StreamHub hub;
+
+  SseEndpoint(StreamHub hub) {
+    this.hub = hub;
+  }
+
+  void handle(RoutingContext ctx) {
+    SeriesFilter filter;
+    long resolution;
+    long since;
+    try {
+      String series = ctx.request().getParam("series");
+      if (series != null) {
+        for (String pattern : series.split(",")) {
+          String problem = pattern.isBlank() ? null : StreamParams.patternProblem(pattern.trim());
+          if (problem != null) {
+            throw new IllegalArgumentException(problem);
+          }
+        }
+      }
+      filter = SeriesFilter.parse(series);
+      resolution = StreamParams.resolution(ctx.request().getParam("resolution"));
+      String lastEventId = ctx.request().getHeader("Last-Event-ID");
+      since = StreamParams.eventId(lastEventId != null ? lastEventId : ctx.request().getParam("since"));
+    } catch (IllegalArgumentException e) {
+      GatewayVerticle.json(ctx, 400, new JsonObject().put("error", e.getMessage()));
+      return;
+    }
+    String remote = ctx.request().remoteAddress().hostAddress();
+    String refusal = hub.refusal(remote);
+    if (refusal != null) {
+      ctx.response().putHeader("Retry-After", "10");
+      GatewayVerticle.json(ctx, 503, new JsonObject().put("error", refusal));
+      return;
+    }
+    HttpServerResponse response = ctx.response()
+      .setChunked(true)
+      .putHeader("Content-Type", "text/event-stream; charset=utf-8")
+      .putHeader("Cache-Control", "no-cache")
+      .putHeader("X-Accel-Buffering", "no");
+    SseClient client = new SseClient(response, remote, filter, resolution);
+    hub.add(client);
+    response.closeHandler(v -> hub.remove(client));
+    response.exceptionHandler(err -> hub.remove(client));
+    response.drainHandler(v -> hub.drained(client));
+    response.write("retry: 2000\n: connected\n\n");
+    if (since >= 0) {
+      if (hub.replay(client, since) < 0) {
+        response.write(": gap: some events after id " + since + " are no longer buffered; fetch /api/history\n\n");
+      }
+    } else {
+      client.cursor = hub.nextId() - 1;
+    }
+  }
+
+  private static final class SseClient extends StreamClient {
+    private final HttpServerResponse response;
+    private final SeriesFilter filter;
+    private final long resolution;
+
+    SseClient(HttpServerResponse response, String remote, SeriesFilter filter, long resolution) {
+      super("sse", remote);
+      this.response = response;
+      this.filter = filter;
+      this.resolution = resolution;
+    }
+
+    @Override
+    boolean wants(StreamEvent event) {
+      return (resolution == 0 || event.kind == StreamEvent.Kind.ALERT || event.resolution == resolution)
+        && filter.matches(event.series);
+    }
+
+    @Override
+    boolean writeQueueFull() {
+      return !response.closed() && response.writeQueueFull();
+    }
+
+    @Override
+    void write(StreamEvent event, long cursor) {
+      if (!response.closed()) {
+        response.write(event.sse(cursor));
+      }
+    }
+
+    @Override
+    void notice(String type, String text) {
+      if (response.closed()) {
+        return;
+      }
+      response.write(": " + type + (text.isEmpty() ? "" : " " + text) + "\n\n");
+    }
+
+    @Override
+    void disconnect() {
+      response.reset();
+    }
+  }
+}

@@ -1,0 +1,230 @@
+package io.pulse.gateway;
+
+import io.pulse.model.RoleStats;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * {@code /api/ws}: a WebSocket speaking a small JSON protocol (documented in the README and the OpenAPI file).
+ * Client to server, one JSON object per text message:
+ * <pre>
+ *   {"op":"subscribe","series":["trade.*","svc.checkout.latency"],"resolution":1000}   adds patterns
+ *   {"op":"subscribe","series":["trade.*"],"after":1234}   adds patterns and resumes after that id at once
+ *   {"op":"unsubscribe","series":["trade.*"]}       removes patterns (no "series": all)
+ *   {"op":"resume","after":1234}                    sends the subscribed events after that id not yet sent since the
+ *                                                   last (un)subscribe, then "resumed"
+ *   {"op":"ping","id":7}                            answered by {"type":"pong","id":7,"at":ms}
+ * </pre>
+ * Server to client: {@code {"type":"result"|"alert","id":n,"data":{...}}}, acknowledgements
+ * ({@code subscribed}, {@code unsubscribed}, {@code resumed}, {@code pong}) and
+ * {@code {"type":"error","op":..,"error":"reason"}}. A bad message is answered with an error and the socket
+ * stays open.
+ */
+final class WsEndpoint {
+
+  private final StreamHub hub;
+  private final RoleStats stats;
+  private final int maxSubscriptions;
+  private final int maxMessageBytes;
+
+  WsEndpoint(StreamHub hub, RoleStats stats, int maxSubscriptions, int maxMessageBytes) {
+    this.hub = hub;
+    this.stats = stats;
+    this.maxSubscriptions = maxSubscriptions;
+    this.maxMessageBytes = maxMessageBytes;
+  }
+
+  void handle(RoutingContext ctx) {
+    String remote = ctx.request().remoteAddress().hostAddress();
+    String refusal = hub.refusal(remote);
+    if (refusal != null) {
+      ctx.response().putHeader("Retry-After", "10");
+      GatewayVerticle.json(ctx, 503, new JsonObject().put("error", refusal));
+      return;
+    }
+    ctx.request().toWebSocket().onSuccess(ws -> {
+      WsClient client = new WsClient(ws, remote);
+      hub.add(client);
+      ws.closeHandler(v -> hub.remove(client));
+      ws.exceptionHandler(err -> hub.remove(client));
+      ws.drainHandler(v -> hub.drained(client));
+      ws.textMessageHandler(text -> client.onMessage(text));
+      ws.binaryMessageHandler(b -> client.error(null, "binary messages are not part of the protocol; send JSON text"));
+      client.cursor = hub.nextId() - 1;
+      client.control(new JsonObject().put("type", "hello").put("lastId", client.cursor)
+        .put("maxSubscriptions", maxSubscriptions));
+    }).onFailure(err -> stats.increment("wsUpgradeFailed"));
+  }
+
+  private final class WsClient extends StreamClient {
+    private final ServerWebSocket ws;
+    private final Set<String> patterns = new LinkedHashSet<>();
+    private SeriesFilter filter;
+    private long resolution;
+
+    WsClient(ServerWebSocket ws, String remote) {
+      super("ws", remote);
+      this.ws = ws;
+    }
+
+    @Override
+    boolean wants(StreamEvent event) {
+      return filter != null
+        && (resolution == 0 || event.kind == StreamEvent.Kind.ALERT || event.resolution == resolution)
+        && filter.matches(event.series);
+    }
+
+    @Override
+    boolean writeQueueFull() {
+      return !ws.isClosed() && ws.writeQueueFull();
+    }
+
+    @Override
+    void write(StreamEvent event, long cursor) {
+      if (!ws.isClosed()) {
+        ws.writeTextMessage(event.wsText(cursor));
+      }
+    }
+
+    @Override
+    void notice(String type, String text) {
+      // WebSocket keeps itself alive with ping frames; no heartbeat message needed
+      if (!"heartbeat".equals(type)) {
+        control(new JsonObject().put("type", type).put("text", text));
+      }
+    }
+
+    @Override
+    void disconnect() {
+      ws.close((short) 1008, "too slow: behind for too long");
+    }
+
+    void control(JsonObject message) {
+      if (!closed && !ws.isClosed()) {
+        ws.writeTextMessage(message.encode());
+      }
+    }
+
+    void error(String op, String reason) {
+      stats.increment("wsErrors");
+      control(new JsonObject().put("type", "error").put("op", op).put("error", reason));
+    }
+
+    void onMessage(String text) {
+      if (text.length() > maxMessageBytes) {
+        error(null, "message of " + text.length() + " characters is larger than " + maxMessageBytes
+          + " (gateway.max-message-bytes)");
+        return;
+      }
+      JsonObject msg;
+      try {
+        msg = new JsonObject(text);
+      } catch (DecodeException | ClassCastException e) {
+        error(null, "not a JSON object; send {\"op\":\"subscribe\"|\"unsubscribe\"|\"resume\"|\"ping\", ...}");
+        return;
+      }
+      Object op = msg.getValue("op");
+      if (!(op instanceof String)) {
+        error(null, "missing \"op\": one of subscribe, unsubscribe, resume, ping");
+        return;
+      }
+      switch ((String) op) {
+        case "subscribe" -> subscribe(msg);
+        case "unsubscribe" -> unsubscribe(msg);
+        case "resume" -> resume(msg);
+        case "ping" -> control(new JsonObject().put("type", "pong").put("id", msg.getValue("id"))
+          .put("at", System.currentTimeMillis()));
+        default -> error(String.valueOf(op), "unknown op '" + op + "': one of subscribe, unsubscribe, resume, ping");
+      }
+    }
+
+    private List<String> seriesOf(JsonObject msg, String op) {
+      Object series = msg.getValue("series");
+      if (!(series instanceof JsonArray array) || array.isEmpty()) {
+        error(op, "\"series\" must be a non-empty array of series keys or prefixes ending in *");
+        return null;
+      }
+      List<String> out = new ArrayList<>();
+      for (Object pattern : array) {
+        String problem = StreamParams.patternProblem(pattern);
+        if (problem != null) {
+          error(op, problem);
+          return null;
+        }
+        out.add((String) pattern);
+      }
+      return out;
+    }
+
+    private void subscribe(JsonObject msg) {
+      List<String> series = seriesOf(msg, "subscribe");
+      if (series == null) {
+        return;
+      }
+      long newResolution = resolution;
+      Object res = msg.getValue("resolution");
+      if (res != null) {
+        try {
+          newResolution = StreamParams.resolution(String.valueOf(res));
+        } catch (IllegalArgumentException e) {
+          error("subscribe", e.getMessage());
+          return;
+        }
+      }
+      Set<String> next = new LinkedHashSet<>(patterns);
+      next.addAll(series);
+      if (next.size() > maxSubscriptions) {
+        error("subscribe", "at most " + maxSubscriptions + " series patterns per socket (gateway.max-subscriptions); "
+          + "this socket has " + patterns.size() + "; use a prefix pattern like trade.*");
+        return;
+      }
+      patterns.clear();
+      patterns.addAll(next);
+      firstLiveId = Long.MAX_VALUE;
+      resolution = newResolution;
+      filter = SeriesFilter.parse(String.join(",", patterns));
+      JsonArray unknown = new JsonArray();
+      series.stream().filter(s -> !s.endsWith("*") && !hub.isKnown(s)).forEach(unknown::add);
+      control(new JsonObject().put("type", "subscribed").put("series", new JsonArray(List.copyOf(patterns)))
+        .put("resolution", resolution).put("unknown", unknown).put("lastId", cursor));
+      if (msg.getValue("after") != null) {
+        resume(msg);
+      }
+    }
+
+    private void unsubscribe(JsonObject msg) {
+      if (msg.getValue("series") == null) {
+        patterns.clear();
+      } else {
+        List<String> series = seriesOf(msg, "unsubscribe");
+        if (series == null) {
+          return;
+        }
+        series.forEach(patterns::remove);
+      }
+      filter = patterns.isEmpty() ? null : SeriesFilter.parse(String.join(",", patterns));
+      held.clear();
+      firstLiveId = Long.MAX_VALUE;
+      control(new JsonObject().put("type", "unsubscribed").put("series", new JsonArray(List.copyOf(patterns))));
+    }
+
+    private void resume(JsonObject msg) {
+      Object after = msg.getValue("after");
+      if (!(after instanceof Number n) || n.longValue() < 0) {
+        error("resume", "\"after\" must be the id of the last event received (a whole number >= 0)");
+        return;
+      }
+      int replayed = hub.replay(this, n.longValue());
+      control(new JsonObject().put("type", "resumed").put("after", n.longValue())
+        .put("replayed", Math.max(replayed, 0)).put("complete", replayed >= 0).put("lastId", cursor));
+    }
+  }
+}

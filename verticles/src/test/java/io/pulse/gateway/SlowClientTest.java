@@ -1,0 +1,106 @@
+package io.pulse.gateway;
+
+import io.pulse.model.Addresses;
+import io.pulse.node.PulseNode;
+import io.pulse.node.TestNodes;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A client that stops reading must not hold up the others, and is dropped after the configured time behind. */
+class SlowClientTest {
+
+  private static PulseNode node;
+  private static Vertx client;
+  private static HttpClient http;
+
+  @BeforeAll
+  static void startNode() {
+    node = TestNodes.start(TestNodes.config("--http.port=0", "--simulator.enabled=false",
+      "--gateway.slow-client-timeout-ms=1500", "--gateway.client-queue=8"));
+    client = Vertx.vertx();
+    http = client.createHttpClient();
+  }
+
+  @AfterAll
+  static void stopNode() {
+    TestNodes.await(client.close(), 10);
+    TestNodes.stop(node);
+  }
+
+  @Test
+  @DisplayName("a client that never reads is disconnected after gateway.slow-client-timeout-ms while a reading "
+    + "client receives every final result in order")
+  void slowClientDropped() throws Exception {
+    SseTestClient fast = SseTestClient.connect(http, node.httpPort(), "/api/stream?series=load.*", null);
+    try (Socket slow = new Socket()) {
+      slow.setReceiveBufferSize(4096);
+      slow.connect(new java.net.InetSocketAddress("127.0.0.1", node.httpPort()));
+      OutputStream out = slow.getOutputStream();
+      out.write(("GET /api/stream?series=load.* HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      TestNodes.waitUntil("both clients are connected", 5_000, () -> clients().getInteger("sse") == 2);
+
+      // 4 KB results, 16 series, as fast as the event loop takes them: the slow socket's buffers fill in moments
+      String pad = "x".repeat(4096);
+      int total = 4000;
+      long startedAt = System.currentTimeMillis();
+      for (int i = 0; i < total; i++) {
+        JsonObject result = new JsonObject().put("series", "load." + (i % 16)).put("resolution", 1000)
+          .put("start", (long) i * 1000).put("final", true).put("seq", i).put("pad", pad);
+        node.vertx().eventBus().publish(Addresses.RESULTS, result);
+        if (i % 200 == 0) {
+          Thread.sleep(20);
+        }
+      }
+      TestNodes.waitUntil("the reading client receives every result", 30_000, () -> fast.events.size() >= total);
+      long fastDoneMs = System.currentTimeMillis() - startedAt;
+      TestNodes.waitUntil("the slow client is disconnected", 15_000, () -> clients().getInteger("sse") == 1);
+      assertThat(fast.events.stream().mapToInt(e -> e.data().getInteger("seq")).toArray())
+        .as("in order, none missing").isSorted().hasSize(total);
+      JsonObject counters = gatewayCounters();
+      assertThat(counters.getLong("slowDisconnects")).isEqualTo(1);
+      assertThat(counters.getLong("coalesced", 0L) + counters.getLong("queueDrops", 0L))
+        .as("the slow client got latest values, not a backlog").isPositive();
+      org.slf4j.LoggerFactory.getLogger(SlowClientTest.class)
+        .info("reading client received {} results in {} ms while the other stalled", total, fastDoneMs);
+    }
+    fast.close();
+  }
+
+  private static JsonObject clients() {
+    return status().getJsonObject("clients");
+  }
+
+  private static JsonObject status() {
+    return TestNodes.await(http.request(HttpMethod.GET, node.httpPort(), "127.0.0.1", "/api/status")
+      .compose(req -> req.send()).compose(HttpClientResponse::body), 10).toJsonObject();
+  }
+
+  private static JsonObject gatewayCounters() {
+    JsonObject[] out = new JsonObject[1];
+    TestNodes.waitUntil("the gateway reports its slow-client counters", 10_000, () -> {
+      for (Object n : status().getJsonArray("nodes")) {
+        JsonObject gw = ((JsonObject) n).getJsonObject("counters").getJsonObject("gateway");
+        if (gw != null && gw.containsKey("slowDisconnects")) {
+          out[0] = gw;
+          return true;
+        }
+      }
+      return false;
+    });
+    return out[0];
+  }
+}

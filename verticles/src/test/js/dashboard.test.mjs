@@ -1,0 +1,141 @@
+// Drives the Pulse dashboard in the system's headless Chromium. Run by DashboardBrowserTest, which starts the node
+// and answers this script's "NEED <action>" lines (alert, stop, start) on stdin with "ok".
+// Usage: node dashboard.test.mjs <dashboard url> <screenshot path>
+import { chromium } from 'playwright-core';
+import { execSync } from 'node:child_process';
+import readline from 'node:readline';
+
+const [url, screenshotPath] = process.argv.slice(2);
+const input = readline.createInterface({ input: process.stdin });
+const queued = [];
+let waiting = null;
+input.on('line', line => { if (waiting) { const w = waiting; waiting = null; w(line); } else queued.push(line); });
+const need = what => {
+  console.log('NEED ' + what);
+  return new Promise(resolve => (queued.length ? resolve(queued.shift()) : (waiting = resolve)));
+};
+const step = text => console.log('STEP ' + text);
+
+const executablePath = process.env.CHROMIUM || execSync('command -v chromium').toString().trim();
+const browser = await chromium.launch({
+  executablePath,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const jsErrors = [];
+const consoleErrors = [];
+let restarting = false;
+try {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  page.on('pageerror', e => jsErrors.push(String(e)));
+  // /api/series and /api/alerts come with the history and alert services; a gateway without them answers 404,
+  // which the page tolerates (it falls back to /api/latest and the live alert feed)
+  const optional = /\/api\/(series|alerts)(\?|$)/;
+  const missing = [];
+  page.on('response', r => { if (r.status() === 404) missing.push(r.url()); });
+  page.on('console', m => {
+    if (m.type() !== 'error') return;
+    if (/status of 404/.test(m.text()) && missing.length && missing.every(u => optional.test(u))) return;
+    // while the node is down, the browser itself logs refused connections: expected, not the page's fault
+    if (restarting && /ERR_CONNECTION_REFUSED|Failed to load resource|WebSocket|net::/.test(m.text())) return;
+    consoleErrors.push(m.text());
+  });
+  const stats = () => page.evaluate(() => ({ ...window.pulse.stats }));
+
+  await page.goto(url);
+  await page.waitForSelector('#connection[data-state="connected"]', { timeout: 20000 });
+  step('connected');
+
+  const row = '#overview-rows tr[data-series="trade.BTCUSDT"]';
+  await page.waitForSelector(row + '[data-value]', { timeout: 20000 });
+  const firstValue = await page.getAttribute(row, 'data-value');
+  await page.waitForFunction(([sel, v]) => document.querySelector(sel).dataset.value !== v, [row, firstValue],
+    { timeout: 20000 });
+  step('live values change');
+
+  await page.check('#series-list li[data-series="trade.BTCUSDT"] input[type="checkbox"]');
+  await page.waitForSelector('#series-list li[data-series="svc.checkout.latency"]', { timeout: 20000 });
+  await page.check('#series-list li[data-series="svc.checkout.latency"] input[type="checkbox"]');
+  await page.waitForFunction(() => [...document.querySelectorAll('.chart')]
+    .every(c => Number(c.dataset.points || 0) >= 2 && c.querySelector('canvas')), null, { timeout: 20000 });
+  step('charts draw points');
+
+  const before = await stats();
+  await page.click('#ranges button[data-range="3600000"]');
+  await page.waitForFunction(n => window.pulse.stats.historyLoaded >= n + 2, before.historyLoaded, { timeout: 20000 });
+  await page.waitForFunction(() => [...document.querySelectorAll('.chart')]
+    .every(c => Number(c.dataset.points || 0) >= 1), null, { timeout: 20000 });
+  step('range 1 h loaded history');
+
+  await need('alert');
+  await page.waitForSelector('#alert-list li.firing[data-rule="browser-test-rule"]', { timeout: 20000 });
+  step('alert shown');
+  await page.waitForTimeout(1500);
+  await page.screenshot({ path: screenshotPath });
+  step('screenshot saved');
+
+  restarting = true;
+  await need('stop');
+  await page.waitForSelector('#connection[data-state="disconnected"]', { timeout: 20000 });
+  step('disconnected');
+  const beforeRestart = await stats();
+  await need('start');
+  await page.waitForSelector('#connection[data-state="connected"]', { timeout: 40000 });
+  await page.waitForFunction(n => window.pulse.stats.reconnects >= 1 && window.pulse.stats.historyLoaded > n,
+    beforeRestart.historyLoaded, { timeout: 20000 });
+  const updatesAtReconnect = (await stats()).updates;
+  await page.waitForFunction(n => window.pulse.stats.updates > n + 3, updatesAtReconnect, { timeout: 20000 });
+  restarting = false;
+  step('reconnected, gap filled from history, live again');
+
+  // update cost with 200 series: 200 results per animation frame, every series in the overview, 4 charted
+  const perf = await page.evaluate(async () => {
+    const p = window.pulse;
+    const res = p.state.resolution;
+    const names = Array.from({ length: 200 }, (_, i) => `bench.s${String(i).padStart(3, '0')}`);
+    const t0 = Date.now() - 200 * res;
+    let frameNo = 0;
+    const inject = () => names.forEach((series, i) => {
+      const v = 100 + Math.sin(frameNo / 10 + i) * 10;
+      p.inject({ series, resolution: res, start: t0 + frameNo * res, end: t0 + (frameNo + 1) * res, count: 10,
+        sum: v * 10, min: v - 1, max: v + 1, mean: v, first: v, last: v, final: true });
+    });
+    for (frameNo = 0; frameNo < 30; frameNo++) { inject(); await new Promise(r => requestAnimationFrame(r)); }
+    for (const n of names.slice(0, 4)) {
+      document.querySelector(`#series-list li[data-series="${n}"] input`)?.click();
+    }
+    await new Promise(r => setTimeout(r, 500));
+    const startStats = { ...p.stats };
+    const costs = [];
+    const intervals = [];
+    let last = performance.now();
+    for (let k = 0; k < 240; k++, frameNo++) {
+      inject();
+      await new Promise(r => requestAnimationFrame(r));
+      const now = performance.now();
+      intervals.push(now - last);
+      last = now;
+      costs.push(p.stats.lastFrameMs);
+    }
+    const sorted = a => a.slice().sort((x, y) => x - y);
+    const q = (a, f) => sorted(a)[Math.min(a.length - 1, Math.floor(a.length * f))];
+    return { series: names.length, frames: costs.length, updatesPerFrame: names.length,
+      updateCostMsP50: q(costs, 0.5), updateCostMsP95: q(costs, 0.95), updateCostMsMax: q(costs, 1),
+      frameIntervalMsP50: q(intervals, 0.5), frameIntervalMsP95: q(intervals, 0.95),
+      pointsPerSeriesMax: Math.max(...names.map(n => p.store.get(n).points.length)),
+      overviewRows: document.querySelectorAll('#overview-rows tr').length,
+      heapMB: performance.memory ? Math.round(performance.memory.usedJSHeapSize / 1048576) : null,
+      framesDuring: p.stats.frames - startStats.frames };
+  });
+  step('measured 200 series: ' + JSON.stringify(perf));
+  if (jsErrors.length || consoleErrors.length) {
+    throw new Error('errors in the page: ' + JSON.stringify({ jsErrors, consoleErrors, missing }));
+  }
+  console.log('RESULT ' + JSON.stringify(perf));
+} catch (e) {
+  console.log('FAIL ' + (e && e.message ? e.message : e).toString().split('\n').join(' | '));
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+  input.close();
+}
