@@ -42,6 +42,7 @@ final class ExchangeFeed implements IngestSource {
 
   private static final Logger LOG = LoggerFactory.getLogger(ExchangeFeed.class);
   private static final long CHECK_MS = 250;
+  private static final int RECENT_IDS = 4096;
 
   private final Vertx vertx;
   private final RoleStats stats;
@@ -55,7 +56,7 @@ final class ExchangeFeed implements IngestSource {
   private final long idleTimeoutMs;
   private final long maxConnectionMs;
   private final Backoff backoff;
-  private final Map<String, Long> lastTradeId = new HashMap<>();
+  private final Map<String, Set<Long>> recentTradeIds = new HashMap<>();
   private final List<Long> reconnectDelays = new ArrayList<>();
   private final WebSocketClient client;
   private WebSocket socket;
@@ -164,11 +165,8 @@ final class ExchangeFeed implements IngestSource {
     lastPingAt = now;
     stats.increment("exchange.connects");
     SourceState.show(stats, name(), SourceState.CONNECTED);
-    ws.textMessageHandler(text -> {
-      if (ws == socket) {
-        onMessage(text);
-      }
-    });
+    // the old socket of a rollover may still deliver a few trades: they count too, the trade ids drop doubles
+    ws.textMessageHandler(this::onMessage);
     ws.binaryMessageHandler(data -> {
       lastHeardAt = System.currentTimeMillis();
       rejects.reject(name(), RejectReason.WRONG_TYPE, "binary message from the exchange", "(" + data.length() + " bytes)");
@@ -198,6 +196,7 @@ final class ExchangeFeed implements IngestSource {
     stats.increment("exchange.reconnects");
     long delay = backoff.nextDelay();
     reconnectDelays.add(delay);
+    stats.set("exchange.reconnectDelayMs", delay);
     LOG.info("exchange feed: reconnect attempt {} in {} ms", backoff.failures(), delay);
     vertx.setTimer(Math.max(1, delay), id -> connect());
   }
@@ -297,15 +296,25 @@ final class ExchangeFeed implements IngestSource {
     }
     Object id = trade.getValue("aggTrade".equals(kind) ? "a" : "t");
     if (id instanceof Number n) {
-      String key = kind + "@" + s;
-      Long last = lastTradeId.get(key);
-      if (last != null && n.longValue() <= last) {
+      if (!recentTradeIds.computeIfAbsent(kind + "@" + s, k -> recentIdSet()).add(n.longValue())) {
         stats.increment("exchange.duplicates");
         return new Checked(null, null, null);
       }
-      lastTradeId.put(key, n.longValue());
     }
     return validator.check("trade." + s, t.longValue(), p, q, true);
+  }
+
+  /**
+   * The last {@link #RECENT_IDS} trade ids of one stream: enough to recognise the trades that two overlapping
+   * connections both deliver, in whatever order they arrive.
+   */
+  private static Set<Long> recentIdSet() {
+    return java.util.Collections.newSetFromMap(new java.util.LinkedHashMap<>(RECENT_IDS * 2, 0.75f) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<Long, Boolean> eldest) {
+        return size() > RECENT_IDS;
+      }
+    });
   }
 
   /** Exchanges send decimals as strings to keep their precision; numbers are accepted too. */
