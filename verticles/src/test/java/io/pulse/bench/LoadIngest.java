@@ -135,6 +135,7 @@ public final class LoadIngest {
     Thread.sleep(3000); // the node's stats report once a second; let the last readings be counted
     long[] last = counted(http, gatewayPort).get(60, TimeUnit.SECONDS);
     long counted = last[0] - before;
+    heapMax[0] = Math.max(heapMax[0], last[1]);
     List<Long> sorted = new ArrayList<>(cpu);
     sorted.sort(Long::compare);
     long cpuMedian = sorted.isEmpty() ? 0 : sorted.get(sorted.size() / 2);
