@@ -45,6 +45,13 @@ public final class Addresses {
   public static final String SERIES_QUERY = "pulse.series.query";
 
   /**
+   * Publish, ingest to whoever listens (operators, tests). Body: JSON {@code {node, source, reason, detail,
+   * input, at}}: a rate-limited sample of rejected input ({@code input} truncated), so a bad feed can be
+   * inspected without logging every reject. Counts of all rejects are in the ingest stats.
+   */
+  public static final String DEADLETTER = "pulse.deadletter";
+
+  /**
    * Request/reply, local to one node (registered with {@code localConsumer} by the node launcher). Body: none.
    * Reply: JSON {@code {node, roles, clustered, members:[node ids]}}.
    */

@@ -72,6 +72,65 @@ public final class ConfigKeys {
   public static final ConfigKey INGEST_ACK_TIMEOUT_MS = new ConfigKey("ingest.ack-timeout-ms", POSITIVE_LONG, 5000L,
     "how long a batch may wait for aggregation's acknowledgement before it is sent again");
 
+  public static final ConfigKey INGEST_MAX_FUTURE_MS = new ConfigKey("ingest.max-future-ms", NON_NEGATIVE_LONG, 60_000L,
+    "samples stamped later than now plus this are rejected (too-far-future)");
+  public static final ConfigKey INGEST_MAX_PAST_MS = new ConfigKey("ingest.max-past-ms", NON_NEGATIVE_LONG, 86_400_000L,
+    "samples stamped earlier than now minus this are rejected (too-far-past); 0: no bound (back-testing)");
+  public static final ConfigKey INGEST_DEADLETTER_PER_SECOND = new ConfigKey("ingest.deadletter-per-second",
+    NON_NEGATIVE_LONG, 10L, "rejected inputs published to pulse.deadletter per second at most, per node; 0: none");
+  public static final ConfigKey INGEST_HTTP_HOST = new ConfigKey("ingest.http.host", STRING, "0.0.0.0",
+    "interface of the ingest role's own HTTP server (push endpoints)");
+  public static final ConfigKey INGEST_HTTP_PORT = new ConfigKey("ingest.http.port", PORT, 8081,
+    "port of the ingest role's own HTTP server (POST /api/ingest, WebSocket /api/ingest/ws); 0 picks a free one");
+  public static final ConfigKey INGEST_PUSH_ENABLED = new ConfigKey("ingest.push.enabled", BOOLEAN, false,
+    "accept readings pushed by clients over HTTP and WebSocket on ingest.http.port");
+  public static final ConfigKey INGEST_PUSH_TOKENS = new ConfigKey("ingest.push.tokens", STRING_LIST, List.of(),
+    "client=token entries; when any is set, a pushing client must present one (Bearer header or ?token=)");
+  public static final ConfigKey INGEST_PUSH_RATE_LIMIT = new ConfigKey("ingest.push.rate-limit", POSITIVE_LONG, 100L,
+    "readings per second one connection may push (burst of the same size); beyond it readings are refused");
+  public static final ConfigKey INGEST_PUSH_IDLE_TIMEOUT_MS = new ConfigKey("ingest.push.idle-timeout-ms", POSITIVE_LONG,
+    60_000L, "a pushing connection that sends nothing for this long is closed");
+  public static final ConfigKey INGEST_PUSH_MAX_MESSAGE_BYTES = new ConfigKey("ingest.push.max-message-bytes",
+    POSITIVE_LONG, 262_144L, "largest HTTP body or WebSocket message accepted; larger ones are refused as oversized");
+  public static final ConfigKey INGEST_EXCHANGE_ENABLED = new ConfigKey("ingest.exchange.enabled", BOOLEAN, false,
+    "consume an exchange trade feed (Binance combined-stream format) over WebSocket");
+  public static final ConfigKey INGEST_EXCHANGE_URL = new ConfigKey("ingest.exchange.url", STRING,
+    "wss://stream.binance.com:9443/stream", "combined-stream endpoint; ?streams=<symbol>@<kind>/... is appended");
+  public static final ConfigKey INGEST_EXCHANGE_SYMBOLS = new ConfigKey("ingest.exchange.symbols", STRING_LIST,
+    List.of("BTCUSDT", "ETHUSDT"), "symbols to subscribe; trades of other symbols are rejected (unknown-symbol)");
+  public static final ConfigKey INGEST_EXCHANGE_STREAMS = new ConfigKey("ingest.exchange.streams", STRING_LIST,
+    List.of("trade"), "stream kinds per symbol: trade and/or aggTrade");
+  public static final ConfigKey INGEST_EXCHANGE_BACKOFF_INITIAL_MS = new ConfigKey("ingest.exchange.backoff-initial-ms",
+    POSITIVE_LONG, 500L, "reconnect delay ceiling after the first failure; doubles per failure (full jitter)");
+  public static final ConfigKey INGEST_EXCHANGE_BACKOFF_MAX_MS = new ConfigKey("ingest.exchange.backoff-max-ms",
+    POSITIVE_LONG, 30_000L, "cap of the reconnect delay ceiling");
+  public static final ConfigKey INGEST_EXCHANGE_PING_MS = new ConfigKey("ingest.exchange.ping-ms", POSITIVE_LONG,
+    20_000L, "interval of the client's WebSocket pings");
+  public static final ConfigKey INGEST_EXCHANGE_IDLE_TIMEOUT_MS = new ConfigKey("ingest.exchange.idle-timeout-ms",
+    POSITIVE_LONG, 30_000L, "a socket silent (no message, no pong) for this long is dropped and reconnected");
+  public static final ConfigKey INGEST_EXCHANGE_MAX_CONNECTION_MS = new ConfigKey("ingest.exchange.max-connection-ms",
+    POSITIVE_LONG, 85_800_000L, "reconnect proactively after this long (the exchange cuts connections at 24 h)");
+  public static final ConfigKey INGEST_KAFKA_ENABLED = new ConfigKey("ingest.kafka.enabled", BOOLEAN, false,
+    "consume Kafka topics of log events and of samples");
+  public static final ConfigKey INGEST_KAFKA_BOOTSTRAP_SERVERS = new ConfigKey("ingest.kafka.bootstrap-servers", STRING,
+    "127.0.0.1:9092", "Kafka bootstrap servers, host:port[,host:port]");
+  public static final ConfigKey INGEST_KAFKA_GROUP_ID = new ConfigKey("ingest.kafka.group-id", STRING, "pulse-ingest",
+    "consumer group: ingest nodes in one group share the topics' partitions");
+  public static final ConfigKey INGEST_KAFKA_EVENT_TOPICS = new ConfigKey("ingest.kafka.event-topics", STRING_LIST,
+    List.of("pulse-events"), "topics of JSON log events {service, endpoint, status, latency_ms, timestamp}");
+  public static final ConfigKey INGEST_KAFKA_SAMPLE_TOPICS = new ConfigKey("ingest.kafka.sample-topics", STRING_LIST,
+    List.of(), "topics of JSON samples {series, timestamp, value[, volume]}");
+  public static final ConfigKey INGEST_KAFKA_RETRY_MS = new ConfigKey("ingest.kafka.retry-ms", POSITIVE_LONG, 5000L,
+    "how often a down broker or a missing topic is checked again");
+  public static final ConfigKey INGEST_REPLAY_ENABLED = new ConfigKey("ingest.replay.enabled", BOOLEAN, false,
+    "replay a CSV file of samples (timestamp,series,value[,volume])");
+  public static final ConfigKey INGEST_REPLAY_PATH = new ConfigKey("ingest.replay.path", STRING, "",
+    "the CSV file to replay");
+  public static final ConfigKey INGEST_REPLAY_SPEED = new ConfigKey("ingest.replay.speed", NON_NEGATIVE_LONG, 1L,
+    "1: real speed, N: N times faster, 0: as fast as aggregation takes it");
+  public static final ConfigKey INGEST_REPLAY_REBASE_TIME = new ConfigKey("ingest.replay.rebase-time", BOOLEAN, true,
+    "true: event times move to now (first row = start, scaled by speed); false: the file's own times (back-testing)");
+
   public static final ConfigKey AGGREGATE_RESOLUTIONS = new ConfigKey("aggregate.resolutions", POSITIVE_LONG_LIST,
     List.of(1000L, 10_000L, 60_000L, 3_600_000L), "tumbling event-time window lengths in ms, all computed at once per series");
   public static final ConfigKey AGGREGATE_LATENESS_MS = new ConfigKey("aggregate.allowed-lateness-ms", NON_NEGATIVE_LONG, 250L,
@@ -159,7 +218,14 @@ public final class ConfigKeys {
     SIMULATOR_ENABLED, SIMULATOR_RATE, SIMULATOR_SYMBOLS, SIMULATOR_SERVICES, SIMULATOR_SEED,
     SIMULATOR_START_TIME, SIMULATOR_MAX_SAMPLES);
   public static final List<ConfigKey> INGEST = List.of(
-    INGEST_BATCH_SIZE, INGEST_MAX_IN_FLIGHT, INGEST_ACK_TIMEOUT_MS);
+    INGEST_BATCH_SIZE, INGEST_MAX_IN_FLIGHT, INGEST_ACK_TIMEOUT_MS, INGEST_MAX_FUTURE_MS, INGEST_MAX_PAST_MS,
+    INGEST_DEADLETTER_PER_SECOND, INGEST_HTTP_HOST, INGEST_HTTP_PORT, INGEST_PUSH_ENABLED, INGEST_PUSH_TOKENS,
+    INGEST_PUSH_RATE_LIMIT, INGEST_PUSH_IDLE_TIMEOUT_MS, INGEST_PUSH_MAX_MESSAGE_BYTES, INGEST_EXCHANGE_ENABLED,
+    INGEST_EXCHANGE_URL, INGEST_EXCHANGE_SYMBOLS, INGEST_EXCHANGE_STREAMS, INGEST_EXCHANGE_BACKOFF_INITIAL_MS,
+    INGEST_EXCHANGE_BACKOFF_MAX_MS, INGEST_EXCHANGE_PING_MS, INGEST_EXCHANGE_IDLE_TIMEOUT_MS,
+    INGEST_EXCHANGE_MAX_CONNECTION_MS, INGEST_KAFKA_ENABLED, INGEST_KAFKA_BOOTSTRAP_SERVERS, INGEST_KAFKA_GROUP_ID,
+    INGEST_KAFKA_EVENT_TOPICS, INGEST_KAFKA_SAMPLE_TOPICS, INGEST_KAFKA_RETRY_MS, INGEST_REPLAY_ENABLED,
+    INGEST_REPLAY_PATH, INGEST_REPLAY_SPEED, INGEST_REPLAY_REBASE_TIME);
   public static final List<ConfigKey> AGGREGATE = List.of(
     AGGREGATE_RESOLUTIONS, AGGREGATE_LATENESS_MS, AGGREGATE_IDLE_FLUSH_MS, AGGREGATE_LATE_POLICY,
     AGGREGATE_CORRECTION_HORIZON_MS, AGGREGATE_PROVISIONAL_INTERVAL_MS, AGGREGATE_PERCENTILES,
