@@ -28,7 +28,8 @@ class SlowClientTest {
 
   @BeforeAll
   static void startNode() {
-    node = TestNodes.start(TestNodes.config("--http.port=0", "--simulator.enabled=false",
+    // the gateway alone: the test publishes the results itself
+    node = TestNodes.start(TestNodes.config("--node.roles=gateway", "--http.port=0",
       "--gateway.slow-client-timeout-ms=1500", "--gateway.client-queue=8"));
     client = Vertx.vertx();
     http = client.createHttpClient();

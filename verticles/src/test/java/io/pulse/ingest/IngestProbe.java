@@ -24,7 +24,8 @@ final class IngestProbe {
     var bus = node.vertx().eventBus();
     bus.<JsonObject>consumer(Addresses.RESULTS, m -> {
       WindowResult r = WindowResult.fromJson(m.body());
-      if (r.isFinal()) {
+      // the finest default resolution only: coarser windows share start times and would be added in
+      if (r.isFinal() && r.resolution() == 1000 && !r.isCorrection()) {
         finals.merge(r.series() + "@" + r.start(), r, IngestProbe::combine);
       }
     });

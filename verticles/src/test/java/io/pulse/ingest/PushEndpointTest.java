@@ -246,10 +246,14 @@ class PushEndpointTest {
     // aggregation arrives on the same node: every reading the socket sent and any accepted POST is delivered
     io.pulse.model.Codecs.register(node.vertx().eventBus());
     AtomicInteger delivered = new AtomicInteger();
-    node.vertx().eventBus().<io.pulse.model.SampleBatch>consumer(io.pulse.model.Addresses.SAMPLES, m -> {
-      delivered.addAndGet(m.body().size());
-      m.reply(null);
-    });
+    // ingest sends each series to its partition's owner: stand in for the owner of every partition
+    int partitions = ((Number) io.pulse.model.ConfigKeys.AGGREGATE_PARTITIONS.defaultValue()).intValue();
+    for (int p = 0; p < partitions; p++) {
+      node.vertx().eventBus().<io.pulse.model.SampleBatch>consumer(io.pulse.model.Partitions.address(p), m -> {
+        delivered.addAndGet(m.body().size());
+        m.reply(null);
+      });
+    }
     TestNodes.waitUntil("every pushed reading reaches aggregation", 30_000, () -> delivered.get() >= 200);
   }
 
