@@ -2,6 +2,7 @@ package io.pulse.bench;
 
 import io.pulse.model.Addresses;
 import io.pulse.model.Codecs;
+import io.pulse.model.Partitions;
 import io.pulse.model.Sample;
 import io.pulse.model.SampleBatch;
 import io.pulse.node.PulseNode;
@@ -20,7 +21,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The event-bus path ingest -> aggregation: batches of samples sent on {@link Addresses#SAMPLES} with a bounded
+ * The event-bus path ingest -> aggregation: batches of samples sent to their partition's owner with a bounded
  * number in flight (as the ingest role sends them) until the aggregate role acknowledged every one. Measured on one
  * node (sender and aggregator in one Vert.x) and across two clustered nodes over loopback.
  *
@@ -30,12 +31,13 @@ public final class EventBusPathBenchmark {
 
   private static final int BATCH = 500;
   private static final int IN_FLIGHT = 32;
+  private static final int PARTITIONS = ((Number) io.pulse.model.ConfigKeys.AGGREGATE_PARTITIONS.defaultValue()).intValue();
 
   public static void main(String[] args) throws Exception {
     int n = args.length > 0 ? Integer.parseInt(args[0]) : 2_000_000;
     int runs = args.length > 1 ? Integer.parseInt(args[1]) : 3;
     Path out = Path.of(args.length > 2 ? args[2] : "target/bench/eventbus-path.json");
-    List<SampleBatch> batches = batches(n);
+    List<Addressed> batches = batches(n);
 
     double[] local = new double[runs];
     PulseNode node = TestNodes.start(TestNodes.config("--node.roles=aggregate", "--node.drain-ms=0"));
@@ -73,25 +75,37 @@ public final class EventBusPathBenchmark {
       .put("inFlight", IN_FLIGHT).put("oneNode", stats(local)).put("twoNodes", stats(clustered)).encodePrettily());
   }
 
-  private static List<SampleBatch> batches(int n) {
+  /** Batches as the ingest role makes them: the samples of one partition each, addressed to its owner. */
+  private static List<Addressed> batches(int n) {
     BenchInput input = new BenchInput(n, 10_000, Math.max(10, n / 200_000), 11);
-    List<SampleBatch> batches = new ArrayList<>();
-    List<Sample> current = new ArrayList<>(BATCH);
+    List<Addressed> batches = new ArrayList<>();
+    List<List<Sample>> open = new ArrayList<>();
+    for (int p = 0; p < PARTITIONS; p++) {
+      open.add(new ArrayList<>(BATCH));
+    }
     for (int i = 0; i < n; i++) {
-      current.add(new Sample(input.seriesNames[input.series[i]], input.timestamps[i], input.values[i], input.volumes[i], Map.of()));
+      String series = input.seriesNames[input.series[i]];
+      int p = Partitions.of(series, PARTITIONS);
+      List<Sample> current = open.get(p);
+      current.add(new Sample(series, input.timestamps[i], input.values[i], input.volumes[i], Map.of()));
       if (current.size() == BATCH) {
-        batches.add(new SampleBatch("bench", current));
-        current = new ArrayList<>(BATCH);
+        batches.add(new Addressed(Partitions.address(p), new SampleBatch("bench", current)));
+        open.set(p, new ArrayList<>(BATCH));
       }
     }
-    if (!current.isEmpty()) {
-      batches.add(new SampleBatch("bench", current));
+    for (int p = 0; p < PARTITIONS; p++) {
+      if (!open.get(p).isEmpty()) {
+        batches.add(new Addressed(Partitions.address(p), new SampleBatch("bench", open.get(p))));
+      }
     }
     return batches;
   }
 
+  private record Addressed(String address, SampleBatch batch) {
+  }
+
   /** Sends every batch with at most IN_FLIGHT unacknowledged; returns ns until the last acknowledgement. */
-  private static long send(Vertx vertx, List<SampleBatch> batches) {
+  private static long send(Vertx vertx, List<Addressed> batches) {
     Codecs.register(vertx.eventBus());
     Promise<Long> done = Promise.promise();
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(30_000);
@@ -102,7 +116,8 @@ public final class EventBusPathBenchmark {
       Runnable[] pump = new Runnable[1];
       pump[0] = () -> {
         while (next[0] < batches.size() && next[0] - acked[0] < IN_FLIGHT) {
-          vertx.eventBus().request(Addresses.SAMPLES, batches.get(next[0]++), options).onComplete(ar -> {
+          Addressed next1 = batches.get(next[0]++);
+          vertx.eventBus().request(next1.address(), next1.batch(), options).onComplete(ar -> {
             if (ar.failed()) {
               done.tryFail(ar.cause());
               return;
