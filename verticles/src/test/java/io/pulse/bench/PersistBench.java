@@ -140,10 +140,10 @@ public final class PersistBench {
         String uri = "/api/history" + tier.params();
         // the first answers may wait minutes: the gateway still works through the results of the write runs
         waitForTier(tier, () -> await(get(http, uri), 300).toJsonObject());
-        latency(report, tier, "REST", rounds, requests, () -> await(get(http, uri), 10));
-        DeliveryOptions options = new DeliveryOptions().setSendTimeout(10_000);
+        latency(report, tier, "REST", rounds, requests, () -> await(get(http, uri), 60));
+        DeliveryOptions options = new DeliveryOptions().setSendTimeout(60_000);
         latency(report, tier, "event bus", 1, requests,
-          () -> await(bus.<JsonObject>request(Addresses.HISTORY_QUERY, tier.query(), options), 10));
+          () -> await(bus.<JsonObject>request(Addresses.HISTORY_QUERY, tier.query(), options), 60));
       }
     } finally {
       TestNodes.stop(node);
