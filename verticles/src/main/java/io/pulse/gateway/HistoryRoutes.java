@@ -2,6 +2,7 @@ package io.pulse.gateway;
 
 import io.pulse.model.Addresses;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
@@ -15,6 +16,9 @@ import io.vertx.ext.web.RoutingContext;
 final class HistoryRoutes {
 
   private static final DeliveryOptions QUERY_TIMEOUT = new DeliveryOptions().setSendTimeout(10_000);
+  /** History replies come encoded: written to the client as they are, never copied or encoded again here. */
+  private static final DeliveryOptions HISTORY_OPTIONS = new DeliveryOptions().setSendTimeout(10_000)
+    .addHeader(Addresses.REPLY_ENCODED, "true");
   private static final String[] NUMBERS = {"resolution", "from", "to", "step"};
 
   private final Vertx vertx;
@@ -49,8 +53,14 @@ final class HistoryRoutes {
         return;
       }
     }
-    vertx.eventBus().<JsonObject>request(Addresses.HISTORY_QUERY, query, QUERY_TIMEOUT)
-      .onSuccess(reply -> json(ctx, 200, reply.body()))
+    vertx.eventBus().request(Addresses.HISTORY_QUERY, query, HISTORY_OPTIONS)
+      .onSuccess(reply -> {
+        if (reply.body() instanceof Buffer encoded) {
+          ctx.response().putHeader("Content-Type", "application/json").end(encoded);
+        } else {
+          json(ctx, 200, (JsonObject) reply.body()); // a persist node of an older version
+        }
+      })
       .onFailure(err -> fail(ctx, err));
   }
 

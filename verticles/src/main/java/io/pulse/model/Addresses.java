@@ -34,9 +34,16 @@ public final class Addresses {
   /**
    * Request/reply, gateway to persist. Body: JSON {@code {series, resolution?, from?, to?, step?}} (ms). Reply: JSON
    * {@code {series, resolution, from, to, step, tier, tiers:[{tier, from, to, count}], complete, results:[..]}};
-   * failure code 400 for a bad query.
+   * failure code 400 for a bad query. With the header {@link #REPLY_ENCODED} set to {@code true}, the reply is that
+   * JSON already encoded, in a Buffer.
    */
   public static final String HISTORY_QUERY = "pulse.history.query";
+
+  /**
+   * Header of a {@link #HISTORY_QUERY} request (not an address): {@code true} asks for the reply as encoded JSON in a
+   * Buffer. The REST gateway sends it straight to the client: no deep copy of the reply on the bus, no second encoding.
+   */
+  public static final String REPLY_ENCODED = "reply-encoded";
 
   /**
    * Request/reply, gateway to persist. Body: none. Reply: JSON {@code {series:[names, sorted]}}, every series

@@ -206,9 +206,10 @@ public final class PersistVerticle extends VerticleBase {
       return;
     }
     stats.increment("queries");
+    boolean encoded = "true".equals(message.headers().get(Addresses.REPLY_ENCODED));
     queries.answer(q).onComplete(ar -> {
       if (ar.succeeded()) {
-        message.reply(ar.result());
+        message.reply(encoded ? ar.result().toBuffer() : ar.result());
       } else {
         LOG.warn("history query {} failed: {}", q, ar.cause().toString());
         message.fail(500, "history query failed: " + ar.cause().getMessage());

@@ -30,9 +30,9 @@ import java.util.regex.Pattern;
 /**
  * The PostgreSQL tier: every final window result, kept per resolution for its retention.
  *
- * <p>{@code pulse_results} is partitioned by resolution, then by UTC day, so retention drops whole tables. Writes are
- * one {@code INSERT ... SELECT FROM UNNEST(arrays)} per batch with an upsert on (series, resolution, window start):
- * a replayed batch changes nothing. The schema is created and migrated on first use, and again after a failure.
+ * <p>{@code pulse_results} is partitioned by resolution, then by UTC day, so retention drops whole tables. A batch is
+ * written as one {@code INSERT ... SELECT FROM UNNEST(arrays)} per write lane (series split by hash, lanes in
+ * parallel) with an upsert on (series, resolution, window start): a replayed batch changes nothing. The schema is created and migrated on first use, and again after a failure.
  */
 final class PgStore implements ResultStore {
 
@@ -48,7 +48,7 @@ final class PgStore implements ResultStore {
 
   private static final String UPSERT = """
     INSERT INTO pulse_results (series, resolution_ms, window_start, count, sum, min, max, first, last, volume, result)
-    SELECT s, r, 'epoch'::timestamptz + st * interval '1 millisecond', c, su, mi, ma, fi, la, vo, j::jsonb
+    SELECT s, r, 'epoch'::timestamptz + st * interval '1 millisecond', c, su, mi, ma, fi, la, vo, j
     FROM UNNEST($1::text[], $2::int8[], $3::int8[], $4::int8[], $5::float8[], $6::float8[], $7::float8[],
                 $8::float8[], $9::float8[], $10::float8[], $11::text[]) AS t(s, r, st, c, su, mi, ma, fi, la, vo, j)
     ON CONFLICT (series, resolution_ms, window_start) DO UPDATE SET count = EXCLUDED.count, sum = EXCLUDED.sum,
@@ -65,6 +65,8 @@ final class PgStore implements ResultStore {
     WHERE p.relname LIKE 'pulse\\_results%' AND pg_table_is_visible(c.oid)""";
 
   private final Pool pool;
+  /** Upserts run in parallel per batch, each on its own connection; the other half of the pool serves queries. */
+  private final int writeLanes;
   private final Retention retention;
   private final LongSupplier clock;
   private final String where;
@@ -76,11 +78,14 @@ final class PgStore implements ResultStore {
   PgStore(Vertx vertx, PgConnectOptions connect, int poolSize, Retention retention, LongSupplier clock) {
     this.pool = PgBuilder.pool()
       .with(new PoolOptions().setMaxSize(poolSize).setConnectionTimeout(5).setConnectionTimeoutUnit(TimeUnit.SECONDS))
-      // notices like "already exists, skipping" are expected on every start: keep them out of the log
-      .connectingTo(connect.setPipeliningLimit(64).addProperty("application_name", "pulse")
+      // no pipelining: with it the pool puts concurrent statements on one busy connection, so write lanes would run
+      // one after the other and a history query would wait behind a batch; each gets a connection of its own instead.
+      // Notices like "already exists, skipping" are expected on every start: keep them out of the log
+      .connectingTo(connect.setPipeliningLimit(1).addProperty("application_name", "pulse")
         .addProperty("client_min_messages", "warning"))
       .using(vertx)
       .build();
+    this.writeLanes = Math.max(1, poolSize / 2);
     this.retention = retention;
     this.clock = clock;
     this.where = connect.getUser() + "@" + connect.getHost() + ":" + connect.getPort() + "/" + connect.getDatabase();
@@ -140,32 +145,74 @@ final class PgStore implements ResultStore {
     return ready().compose(v -> upsert(batch));
   }
 
+  /** A result's primary key, to keep only the last of a batch's duplicates (an upsert may touch a row once). */
+  private record Key(String series, long resolution, long start) {
+  }
+
   private Future<Void> upsert(List<JsonObject> batch) {
     long now = clock.getAsLong();
-    Map<String, JsonObject> byKey = new LinkedHashMap<>();
+    Map<Key, JsonObject> byKey = new LinkedHashMap<>(batch.size() * 2);
     Set<String> neededPartitions = new TreeSet<>();
     Set<String> newSeries = new TreeSet<>();
+    // a batch holds few (resolution, day) pairs: retention and partition are decided once per run of the same pair
+    long pairRes = Long.MIN_VALUE;
+    long pairDay = Long.MIN_VALUE;
+    boolean expired = false;
     for (JsonObject r : batch) {
+      String s = r.getString("series");
       long res = r.getLong("resolution");
       long start = r.getLong("start");
       long day = Math.floorDiv(start, DAY_MS);
-      if ((day + 1) * DAY_MS <= now - retention.keepMs(res)) {
+      if (res != pairRes || day != pairDay) {
+        pairRes = res;
+        pairDay = day;
+        expired = (day + 1) * DAY_MS <= now - retention.keepMs(res);
+        String dp = "r" + res + "_d" + dayName(day);
+        if (!expired && !partitions.contains(dp)) {
+          neededPartitions.add(dp);
+        }
+      }
+      if (expired) {
         continue; // older than its retention: its partition is (or will be) dropped
       }
-      byKey.put(r.getString("series") + '\u0000' + res + '\u0000' + start, r);
-      String rp = "r" + res;
-      String dp = rp + "_d" + dayName(day);
-      if (!partitions.contains(dp)) {
-        neededPartitions.add(dp);
-      }
-      if (!knownSeries.contains(r.getString("series"))) {
-        newSeries.add(r.getString("series"));
+      byKey.put(new Key(s, res, start), r);
+      if (!knownSeries.contains(s)) {
+        newSeries.add(s);
       }
     }
     if (byKey.isEmpty()) {
       return Future.succeededFuture();
     }
-    int n = byKey.size();
+    // lanes hold disjoint series, so they run in parallel on their own connections without ever touching the same
+    // row; the writer sends the next batch only when every lane is done, which keeps the order of rewrites
+    List<List<Map.Entry<Key, JsonObject>>> lanes = new ArrayList<>(writeLanes);
+    for (int l = 0; l < writeLanes; l++) {
+      lanes.add(new ArrayList<>(byKey.size() / writeLanes + 1));
+    }
+    for (Map.Entry<Key, JsonObject> e : byKey.entrySet()) {
+      lanes.get(Math.floorMod(e.getKey().series().hashCode(), writeLanes)).add(e);
+    }
+    return createPartitions(neededPartitions)
+      .compose(v -> newSeries.isEmpty() ? Future.succeededFuture() : pool
+        .preparedQuery("INSERT INTO pulse_series (series) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING")
+        .execute(Tuple.of(newSeries.toArray(String[]::new)))
+        .onSuccess(rows -> knownSeries.addAll(newSeries)))
+      .compose(v -> {
+        List<Future<?>> written = new ArrayList<>(writeLanes);
+        for (List<Map.Entry<Key, JsonObject>> lane : lanes) {
+          if (!lane.isEmpty()) {
+            // each lane's arrays are built just before it is sent: the next is built while the first one runs
+            written.add(pool.preparedQuery(UPSERT).execute(columns(lane)));
+          }
+        }
+        return Future.join(written);
+      })
+      .mapEmpty();
+  }
+
+  /** The UNNEST arrays of one statement. */
+  private static Tuple columns(List<Map.Entry<Key, JsonObject>> rows) {
+    int n = rows.size();
     String[] series = new String[n];
     Long[] res = new Long[n];
     Long[] start = new Long[n];
@@ -178,10 +225,11 @@ final class PgStore implements ResultStore {
     Double[] volume = new Double[n];
     String[] json = new String[n];
     int i = 0;
-    for (JsonObject r : byKey.values()) {
-      series[i] = r.getString("series");
-      res[i] = r.getLong("resolution");
-      start[i] = r.getLong("start");
+    for (Map.Entry<Key, JsonObject> e : rows) {
+      JsonObject r = e.getValue();
+      series[i] = e.getKey().series();
+      res[i] = e.getKey().resolution();
+      start[i] = e.getKey().start();
       count[i] = r.getLong("count", 0L);
       sum[i] = number(r, "sum");
       min[i] = number(r, "min");
@@ -192,16 +240,9 @@ final class PgStore implements ResultStore {
       json[i] = r.encode();
       i++;
     }
-    Tuple params = Tuple.tuple().addArrayOfString(series).addArrayOfLong(res).addArrayOfLong(start)
+    return Tuple.tuple().addArrayOfString(series).addArrayOfLong(res).addArrayOfLong(start)
       .addArrayOfLong(count).addArrayOfDouble(sum).addArrayOfDouble(min).addArrayOfDouble(max)
       .addArrayOfDouble(first).addArrayOfDouble(last).addArrayOfDouble(volume).addArrayOfString(json);
-    return createPartitions(neededPartitions)
-      .compose(v -> newSeries.isEmpty() ? Future.succeededFuture() : pool
-        .preparedQuery("INSERT INTO pulse_series (series) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING")
-        .execute(Tuple.of(newSeries.toArray(String[]::new)))
-        .onSuccess(rows -> knownSeries.addAll(newSeries)))
-      .compose(v -> pool.preparedQuery(UPSERT).execute(params))
-      .mapEmpty();
   }
 
   private static Double number(JsonObject r, String key) {

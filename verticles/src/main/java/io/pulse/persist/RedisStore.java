@@ -11,16 +11,18 @@ import io.vertx.redis.client.Response;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
  * The Redis hot tier: per series and resolution a sorted set {@code pulse:h:<resolution>:<series>} (score = window
  * start, member = result JSON) trimmed to the last {@code hotMs} of window time and expiring when idle; the hash
  * {@code pulse:latest} (field {@code <series>@<resolution>}, the newest result); the set {@code pulse:series}.
- * A batch is one pipeline; a rewrite replaces the member of the same start.
+ * A batch is one pipeline of a few commands per series; a rewrite replaces the member of the same start.
  */
 final class RedisStore implements ResultStore {
 
@@ -28,6 +30,8 @@ final class RedisStore implements ResultStore {
   static final String LATEST_KEY = "pulse:latest";
   /** Commands per pipeline, well below the client's waiting-queue limit. */
   private static final int PIPELINE = 1000;
+  /** Members per ZADD: a command stays a bounded size however large the batch. */
+  private static final int ZADD_MEMBERS = 1000;
 
   private final Redis redis;
   private final long hotMs;
@@ -47,25 +51,61 @@ final class RedisStore implements ResultStore {
     return "redis";
   }
 
+  /** The results of one sorted set in a batch, by window start (a later duplicate replaces an earlier one). */
+  private static final class KeyBatch {
+    final long resolution;
+    final TreeMap<Long, String> byStart = new TreeMap<>();
+
+    KeyBatch(long resolution) {
+      this.resolution = resolution;
+    }
+  }
+
+  /**
+   * Per sorted set: one {@code ZREMRANGEBYSCORE} per run of consecutive windows (removing what a rewrite replaces:
+   * windows are aligned, so nothing else lies in a run) and one variadic {@code ZADD}, instead of two commands per
+   * result: Redis work per batch grows with the series touched, not with the results.
+   */
   @Override
   public Future<Void> write(List<JsonObject> batch) {
-    List<Request> requests = new ArrayList<>(batch.size() * 2 + 16);
-    Map<String, Long> newestPerKey = new HashMap<>();
+    Map<String, KeyBatch> byKey = new LinkedHashMap<>();
     Map<String, JsonObject> latest = new HashMap<>();
     Set<String> series = new TreeSet<>();
     for (JsonObject r : batch) {
       String s = r.getString("series");
       long res = r.getLong("resolution");
       long start = r.getLong("start");
-      String key = historyKey(s, res);
-      requests.add(Request.cmd(Command.ZREMRANGEBYSCORE).arg(key).arg(start).arg(start));
-      requests.add(Request.cmd(Command.ZADD).arg(key).arg(start).arg(r.encode()));
-      newestPerKey.merge(key, start, Math::max);
+      byKey.computeIfAbsent(historyKey(s, res), k -> new KeyBatch(res)).byStart.put(start, r.encode());
       latest.merge(s + "@" + res, r, (a, b) -> b.getLong("start") >= a.getLong("start") ? b : a);
       series.add(s);
     }
-    newestPerKey.forEach((key, newest) -> {
-      requests.add(Request.cmd(Command.ZREMRANGEBYSCORE).arg(key).arg("-inf").arg("(" + (newest - hotMs)));
+    List<Request> requests = new ArrayList<>(byKey.size() * 4 + 2);
+    byKey.forEach((key, kb) -> {
+      long runFrom = Long.MIN_VALUE;
+      long previous = Long.MIN_VALUE;
+      for (long start : kb.byStart.keySet()) {
+        if (runFrom != Long.MIN_VALUE && start != previous + kb.resolution) {
+          requests.add(Request.cmd(Command.ZREMRANGEBYSCORE).arg(key).arg(runFrom).arg(previous));
+          runFrom = Long.MIN_VALUE;
+        }
+        if (runFrom == Long.MIN_VALUE) {
+          runFrom = start;
+        }
+        previous = start;
+      }
+      requests.add(Request.cmd(Command.ZREMRANGEBYSCORE).arg(key).arg(runFrom).arg(previous));
+      Request zadd = null;
+      int members = 0;
+      for (Map.Entry<Long, String> e : kb.byStart.entrySet()) {
+        if (zadd == null || members == ZADD_MEMBERS) {
+          zadd = Request.cmd(Command.ZADD).arg(key);
+          requests.add(zadd);
+          members = 0;
+        }
+        zadd.arg(e.getKey()).arg(e.getValue());
+        members++;
+      }
+      requests.add(Request.cmd(Command.ZREMRANGEBYSCORE).arg(key).arg("-inf").arg("(" + (previous - hotMs)));
       requests.add(Request.cmd(Command.PEXPIRE).arg(key).arg(hotMs));
     });
     if (!latest.isEmpty()) {
