@@ -42,7 +42,7 @@ class BridgeTest {
 
   @BeforeAll
   static void startNodes() {
-    String[] common = {"--http.port=0", "--simulator.rate=300", "--aggregate.window-ms=200",
+    String[] common = {"--http.port=0", "--simulator.rate=300", "--aggregate.resolutions=200",
       "--aggregate.allowed-lateness-ms=50", "--simulator.symbols=BTCUSDT", "--simulator.services=checkout"};
     open = TestNodes.start(TestNodes.config(common));
     String[] withAuth = java.util.stream.Stream.concat(java.util.Arrays.stream(common),

@@ -29,7 +29,7 @@ class TcpBridgeTest {
   @BeforeAll
   static void startNode() {
     port = TestNodes.freePort();
-    node = TestNodes.start(TestNodes.config("--http.port=0", "--simulator.rate=300", "--aggregate.window-ms=200",
+    node = TestNodes.start(TestNodes.config("--http.port=0", "--simulator.rate=300", "--aggregate.resolutions=200",
       "--aggregate.allowed-lateness-ms=50", "--simulator.symbols=BTCUSDT", "--simulator.services=checkout",
       "--gateway.tcp-bridge.enabled=true", "--gateway.tcp-bridge.port=" + port));
   }

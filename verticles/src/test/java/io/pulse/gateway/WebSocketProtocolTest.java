@@ -28,7 +28,7 @@ class WebSocketProtocolTest {
 
   @BeforeAll
   static void startNode() {
-    node = TestNodes.start(TestNodes.config("--http.port=0", "--simulator.rate=400", "--aggregate.window-ms=100",
+    node = TestNodes.start(TestNodes.config("--http.port=0", "--simulator.rate=400", "--aggregate.resolutions=100",
       "--aggregate.allowed-lateness-ms=20", "--simulator.symbols=BTCUSDT,ETHUSDT", "--simulator.services=checkout"));
     client = Vertx.vertx();
     wsClient = client.createWebSocketClient();
