@@ -8,7 +8,8 @@ import java.util.TreeMap;
 
 /**
  * What this gateway knows of every node from their stats reports: roles and per-second rates.
- * A node that has not reported for {@link #STALE_MS} is dropped from the view.
+ * A node that has not reported for {@link #STALE_MS} is dropped from the view. Synchronized: updated on the
+ * gateway's event loop, read by every stream loop's REST handlers.
  */
 final class ClusterView {
 
@@ -16,13 +17,13 @@ final class ClusterView {
 
   private final Map<String, Map<String, JsonObject>> byNode = new TreeMap<>();
 
-  void onStats(JsonObject report) {
+  synchronized void onStats(JsonObject report) {
     String node = report.getString("node", "?");
     String role = report.getString("role", "?");
     byNode.computeIfAbsent(node, k -> new TreeMap<>()).put(role, report);
   }
 
-  JsonArray nodes(long now) {
+  synchronized JsonArray nodes(long now) {
     byNode.values().forEach(roles -> roles.values().removeIf(r -> now - r.getLong("at", 0L) > STALE_MS));
     byNode.values().removeIf(Map::isEmpty);
     JsonArray out = new JsonArray();

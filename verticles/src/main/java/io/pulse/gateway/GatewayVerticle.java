@@ -3,10 +3,10 @@ package io.pulse.gateway;
 import io.pulse.model.Addresses;
 import io.pulse.model.RoleStats;
 import io.vertx.core.Future;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -22,14 +22,19 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import static io.pulse.model.ConfigKeys.*;
 
 /**
- * The gateway role, Pulse's only door to the outside: the dashboard, REST, SSE and WebSocket streams (through the
- * {@link StreamHub}), the SockJS and TCP event-bus bridges, health, readiness and metrics. It learns everything
- * from the event bus. {@link #router()} is a plain list of mounts; each area's routes live in their own class.
+ * The gateway role, Pulse's only door to the outside: the dashboard, REST, SSE and WebSocket streams, the SockJS
+ * and TCP event-bus bridges, health, readiness and metrics. It learns everything from the event bus: results and
+ * alerts enter the streams through one {@link StreamFeed} (numbered once), and {@code gateway.stream-loops}
+ * {@link StreamLoop}s serve HTTP on the same port, each on its own event loop with its own {@link StreamHub}, so
+ * the fan-out to thousands of clients uses every core. {@link #router(StreamHub)} is a plain list of mounts; each
+ * area's routes live in their own class. What the loops share (latest results, cluster view, stats, feed) is
+ * safe across threads.
  */
 public final class GatewayVerticle extends VerticleBase {
 
@@ -38,14 +43,16 @@ public final class GatewayVerticle extends VerticleBase {
   /** WebSocket frames above this close the socket (1009); below it, oversized messages get an error message. */
   private static final int MAX_FRAME_BYTES = 1 << 20;
 
-  private final Map<String, JsonObject> latest = new TreeMap<>();
+  private final Map<String, JsonObject> latest = new ConcurrentSkipListMap<>();
   private final ClusterView cluster = new ClusterView();
   private RoleStats stats;
-  private StreamHub hub;
+  private StreamFeed feed;
+  private StreamHub.Limits limits;
+  private MetricsEndpoint metrics;
   private BearerAuth auth;
   private BridgePolicy bridgePolicy;
-  private HttpServer server;
-  private Router router;
+  private volatile Router router;
+  private volatile int httpPort = -1;
   private TcpBridge tcpBridge;
   private int tcpBridgePort = -1;
 
@@ -53,19 +60,17 @@ public final class GatewayVerticle extends VerticleBase {
   public Future<?> start() {
     JsonObject conf = config();
     stats = new RoleStats(NODE_ID.stringIn(conf), "gateway");
-    hub = new StreamHub(vertx, stats, new StreamHub.Limits(GATEWAY_MAX_UPDATES_PER_SECOND.longIn(conf),
-      GATEWAY_CLIENT_QUEUE.intIn(conf), GATEWAY_SLOW_CLIENT_TIMEOUT_MS.longIn(conf), GATEWAY_MAX_CONNECTIONS.intIn(conf),
-      GATEWAY_MAX_CONNECTIONS_PER_ADDRESS.intIn(conf), GATEWAY_SSE_HEARTBEAT_MS.longIn(conf)),
-      GATEWAY_REPLAY_BUFFER.intIn(conf));
+    feed = new StreamFeed(context, stats, GATEWAY_MAX_CONNECTIONS.intIn(conf),
+      GATEWAY_MAX_CONNECTIONS_PER_ADDRESS.intIn(conf), GATEWAY_REPLAY_BUFFER.intIn(conf));
+    limits = new StreamHub.Limits(GATEWAY_MAX_UPDATES_PER_SECOND.longIn(conf), GATEWAY_CLIENT_QUEUE.intIn(conf),
+      GATEWAY_SLOW_CLIENT_TIMEOUT_MS.longIn(conf), GATEWAY_SSE_HEARTBEAT_MS.longIn(conf));
+    metrics = new MetricsEndpoint(NODE_ID.stringIn(conf), feed, () -> cluster.nodes(System.currentTimeMillis()));
     auth = new BearerAuth(vertx, GATEWAY_JWT_SECRET.stringIn(conf));
     bridgePolicy = new BridgePolicy(stats);
     stats.publishEverySecond(vertx);
     var results = vertx.eventBus().<JsonObject>consumer(Addresses.RESULTS, m -> onResult(m.body()));
     var alerts = vertx.eventBus().<JsonObject>consumer(Addresses.ALERTS, m -> onAlert(m.body()));
     var reports = vertx.eventBus().<JsonObject>consumer(Addresses.STATS, m -> cluster.onStats(m.body()));
-    server = vertx.createHttpServer(new HttpServerOptions()
-        .setMaxWebSocketFrameSize(MAX_FRAME_BYTES).setMaxWebSocketMessageSize(MAX_FRAME_BYTES))
-      .requestHandler(router = router());
     List<Future<?>> ready = new ArrayList<>(List.of(results.completion(), alerts.completion(), reports.completion()));
     if (GATEWAY_TCP_BRIDGE_ENABLED.booleanIn(conf)) {
       tcpBridge = new TcpBridge(vertx, bridgePolicy);
@@ -75,19 +80,43 @@ public final class GatewayVerticle extends VerticleBase {
           LOG.info("TCP event-bus bridge listening on {}:{}", HTTP_HOST.stringIn(conf), tcpBridgePort);
         }));
     }
-    return Future.all(ready)
-      .compose(v -> server.listen(HTTP_PORT.intIn(conf), HTTP_HOST.stringIn(conf)));
+    return Future.all(ready).compose(v -> deployLoops(HTTP_HOST.stringIn(conf), HTTP_PORT.intIn(conf),
+      GATEWAY_STREAM_LOOPS.intIn(conf) > 0 ? GATEWAY_STREAM_LOOPS.intIn(conf) : Runtime.getRuntime().availableProcessors()));
+  }
+
+  /**
+   * Deploys the stream loops (child deployments: undeployed with this verticle), all on one port. Vert.x shares
+   * a port between servers of one Vert.x instance; for a free port (0) that takes a negative port number.
+   */
+  private Future<?> deployLoops(String host, int port, int count) {
+    HttpServerOptions options = new HttpServerOptions()
+      .setMaxWebSocketFrameSize(MAX_FRAME_BYTES).setMaxWebSocketMessageSize(MAX_FRAME_BYTES);
+    int sharedPort = port == 0 ? -1 : port;
+    List<StreamLoop> loops = new CopyOnWriteArrayList<>();
+    return vertx.deployVerticle(() -> {
+      StreamLoop loop = new StreamLoop(this::newHub, this::router, options, host, sharedPort);
+      loops.add(loop);
+      return loop;
+    }, new DeploymentOptions().setInstances(count)).onSuccess(id -> {
+      httpPort = loops.get(0).actualPort();
+      LOG.info("gateway serving HTTP on {}:{} from {} event loop(s) (gateway.stream-loops)", host, httpPort, count);
+    });
+  }
+
+  /** A hub for the calling stream loop (called on that loop's event loop). */
+  private StreamHub newHub() {
+    return new StreamHub(vertx, feed, stats, limits);
   }
 
   @Override
   public Future<?> stop() {
-    hub.close();
+    // the stream loops are child deployments: Vert.x undeploys them (closing their hubs and clients) with this one
     return tcpBridge == null ? Future.succeededFuture() : tcpBridge.close();
   }
 
   /** The port the gateway listens on (useful when {@code http.port} is 0). */
   public int actualPort() {
-    return server.actualPort();
+    return httpPort;
   }
 
   /** The paths this gateway routes (the OpenAPI test checks each is described). */
@@ -102,20 +131,19 @@ public final class GatewayVerticle extends VerticleBase {
     }
     latest.put(result.getString("series"), result);
     stats.increment("resultsIn");
-    hub.publish(StreamEvent.Kind.RESULT, result);
+    feed.publish(StreamEvent.Kind.RESULT, result);
   }
 
   private void onAlert(JsonObject alert) {
     stats.increment("alertsIn");
-    hub.publish(StreamEvent.Kind.ALERT, alert);
+    feed.publish(StreamEvent.Kind.ALERT, alert);
   }
 
-  private Router router() {
+  /** The routes of one stream loop, whose stream clients go to {@code hub} (called on that loop). */
+  private Router router(StreamHub hub) {
     Router router = Router.router(vertx);
     JsonObject conf = config();
     HealthRoutes health = new HealthRoutes(vertx);
-    MetricsEndpoint metrics = new MetricsEndpoint(NODE_ID.stringIn(conf), hub,
-      () -> cluster.nodes(System.currentTimeMillis()));
     SseEndpoint sse = new SseEndpoint(hub);
     WsEndpoint ws = new WsEndpoint(hub, stats, GATEWAY_MAX_SUBSCRIPTIONS.intIn(conf), GATEWAY_MAX_MESSAGE_BYTES.intIn(conf));
     cors(router, GATEWAY_CORS_ORIGINS.listIn(conf));
@@ -132,6 +160,9 @@ public final class GatewayVerticle extends VerticleBase {
     router.route("/eventbus/*").handler(auth::handle);
     router.route("/eventbus/*").subRouter(bridge());
     router.route().handler(StaticHandler.create("webroot"));
+    if (this.router == null) {
+      this.router = router;
+    }
     return router;
   }
 
@@ -164,7 +195,7 @@ public final class GatewayVerticle extends VerticleBase {
       .map(reply -> reply.body().copy())
       .otherwise(new JsonObject().put("node", NODE_ID.stringIn(config())))
       .onSuccess(info -> json(ctx, 200, info
-        .put("clients", new JsonObject().put("sse", hub.size("sse")).put("ws", hub.size("ws")))
+        .put("clients", new JsonObject().put("sse", feed.size("sse")).put("ws", feed.size("ws")))
         .put("tcpBridgePort", tcpBridgePort)
         .put("nodes", cluster.nodes(System.currentTimeMillis()))));
   }

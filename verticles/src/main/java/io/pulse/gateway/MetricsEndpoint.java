@@ -21,13 +21,13 @@ final class MetricsEndpoint {
   private final PrometheusMeterRegistry registry;
   private final Supplier<JsonArray> clusterNodes;
 
-  MetricsEndpoint(String node, StreamHub hub, Supplier<JsonArray> clusterNodes) {
+  MetricsEndpoint(String node, StreamFeed feed, Supplier<JsonArray> clusterNodes) {
     MeterRegistry any = BackendRegistries.getDefaultNow();
     this.registry = any instanceof PrometheusMeterRegistry p ? p : null;
     this.clusterNodes = clusterNodes;
     if (registry != null) {
       for (String kind : new String[]{"sse", "ws"}) {
-        Gauge.builder("pulse_gateway_clients", hub, h -> h.size(kind)).tag("kind", kind).tag("node", node)
+        Gauge.builder("pulse_gateway_clients", feed, f -> f.size(kind)).tag("kind", kind).tag("node", node)
           .description("stream clients connected to this gateway").register(registry);
       }
     }

@@ -1,8 +1,11 @@
 package io.pulse.gateway;
 
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+
+import java.util.List;
 
 /**
  * {@code GET /api/stream?series=a,b*&resolution=1s[&since=id]}: server-sent events. Every event has an
@@ -41,7 +44,7 @@ final class SseEndpoint {
       return;
     }
     String remote = ctx.request().remoteAddress().hostAddress();
-    String refusal = hub.refusal(remote);
+    String refusal = hub.feed().refusal(remote);
     if (refusal != null) {
       ctx.response().putHeader("Retry-After", "10");
       GatewayVerticle.json(ctx, 503, new JsonObject().put("error", refusal));
@@ -63,7 +66,7 @@ final class SseEndpoint {
         response.write(": gap: some events after id " + since + " are no longer buffered; fetch /api/history\n\n");
       }
     } else {
-      client.cursor = hub.nextId() - 1;
+      client.cursor = hub.lastDelivered();
     }
   }
 
@@ -91,10 +94,20 @@ final class SseEndpoint {
     }
 
     @Override
-    void write(StreamEvent event, long cursor) {
-      if (!response.closed()) {
-        response.write(event.sse(cursor));
+    void write(List<StreamEvent> events, long[] cursors, int count) {
+      if (response.closed()) {
+        return;
       }
+      if (count == 1) {
+        response.write(events.get(0).sse(cursors[0]));
+        return;
+      }
+      // several events in one chunk: one write, one flush
+      Buffer all = Buffer.buffer(count * 256);
+      for (int i = 0; i < count; i++) {
+        all.appendBuffer(events.get(i).sse(cursors[i]));
+      }
+      response.write(all);
     }
 
     @Override

@@ -10,9 +10,13 @@ import java.util.Map;
  * One connected stream consumer (SSE or WebSocket) as the {@link StreamHub} sees it: what it wants, when each
  * series was last sent to it, and what is held back for it (coalesced updates, or everything while its socket
  * is full). Held events are keyed by series, so a slow client gets the latest values, never a backlog.
- * Used from the gateway's event loop only.
+ * Events due together are queued in an outbox and written with one write (one flush, one system call) by
+ * {@link #flushOutbox()}. Used from its stream loop's event loop only.
  */
 abstract class StreamClient {
+
+  /** An outbox at this size is written before more is queued: one write stays a few kilobytes. */
+  static final int OUTBOX_MAX_BYTES = 8 * 1024;
 
   final String kind;
   final String remoteHost;
@@ -28,6 +32,9 @@ abstract class StreamClient {
   final Map<String, Long> lastSentAt = new HashMap<>();
   final LinkedHashMap<String, StreamEvent> held = new LinkedHashMap<>();
   boolean closed;
+  private final List<StreamEvent> outbox = new ArrayList<>(4);
+  private long[] outboxCursors = new long[4];
+  private int outboxBytes;
 
   StreamClient(String kind, String remoteHost) {
     this.kind = kind;
@@ -39,8 +46,11 @@ abstract class StreamClient {
 
   abstract boolean writeQueueFull();
 
-  /** Writes one event with the given cursor as its id (see {@link StreamEvent#sse(long)}). */
-  abstract void write(StreamEvent event, long cursor);
+  /**
+   * Writes {@code count} events, each with its cursor as its id (see {@link StreamEvent#sse(long)}), in as few
+   * writes as the protocol allows.
+   */
+  abstract void write(List<StreamEvent> events, long[] cursors, int count);
 
   /** Sends a notice that does not belong to the numbered stream (SSE comment, WebSocket control message). */
   abstract void notice(String type, String text);
@@ -48,13 +58,44 @@ abstract class StreamClient {
   /** Closes the connection from the server side. */
   abstract void disconnect();
 
-  void send(StreamEvent event, long now) {
+  /** Queues an event for the next {@link #flushOutbox()}; from here on it counts as sent. */
+  void queue(StreamEvent event, long now) {
     cursor = Math.max(cursor, event.id);
     firstLiveId = Math.min(firstLiveId, event.id);
-    write(event, cursor);
+    int n = outbox.size();
+    if (n == outboxCursors.length) {
+      outboxCursors = java.util.Arrays.copyOf(outboxCursors, n * 2);
+    }
+    outboxCursors[n] = cursor;
+    outbox.add(event);
+    outboxBytes += event.size();
     if (event.kind == StreamEvent.Kind.RESULT) {
       lastSentAt.put(event.series, now);
     }
+  }
+
+  /** Writes what is queued, at once; returns how many events that was. */
+  int flushOutbox() {
+    int n = outbox.size();
+    if (n == 0) {
+      return 0;
+    }
+    try {
+      write(outbox, outboxCursors, n);
+    } finally {
+      outbox.clear();
+      outboxBytes = 0;
+    }
+    return n;
+  }
+
+  boolean outboxFull() {
+    return outboxBytes >= OUTBOX_MAX_BYTES;
+  }
+
+  void dropOutbox() {
+    outbox.clear();
+    outboxBytes = 0;
   }
 
   /** Held events in id order, removed from the hold. */

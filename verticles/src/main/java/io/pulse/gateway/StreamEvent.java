@@ -4,8 +4,9 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 
 /**
- * One event a stream client may receive: a window result or an alert, numbered by this gateway.
- * The wire forms (SSE text and WebSocket JSON) are encoded once, on first use, and shared by every client.
+ * One event a stream client may receive: a window result or an alert, numbered once by this gateway's
+ * {@link StreamFeed}. Immutable once built: the JSON is encoded once, here, and its wire forms (SSE bytes,
+ * WebSocket text) are shared by every client on every stream event loop.
  */
 final class StreamEvent {
 
@@ -18,8 +19,9 @@ final class StreamEvent {
   final long windowStart;
   final boolean isFinal;
   final JsonObject body;
-  private Buffer sse;
-  private String ws;
+  private final String json;
+  private final Buffer sse;
+  private final String ws;
 
   StreamEvent(long id, Kind kind, JsonObject body) {
     this.id = id;
@@ -32,6 +34,14 @@ final class StreamEvent {
     this.windowStart = start instanceof Number n ? n.longValue() : 0;
     // alerts are state changes: never coalesced away
     this.isFinal = kind == Kind.ALERT || Boolean.TRUE.equals(body.getValue("final"));
+    this.json = body.encode();
+    this.sse = Buffer.buffer(sseText(id));
+    this.ws = wsTextFor(id);
+  }
+
+  /** About the bytes this event takes on the wire. */
+  int size() {
+    return sse.length();
   }
 
   String eventName() {
@@ -44,23 +54,19 @@ final class StreamEvent {
    * Last-Event-ID never moves backwards (which would replay events twice).
    */
   Buffer sse(long cursor) {
-    if (cursor != id) {
-      return Buffer.buffer("id: " + cursor + "\nevent: " + eventName() + "\ndata: " + body.encode() + "\n\n");
-    }
-    if (sse == null) {
-      sse = Buffer.buffer("id: " + id + "\nevent: " + eventName() + "\ndata: " + body.encode() + "\n\n");
-    }
-    return sse;
+    return cursor == id ? sse : Buffer.buffer(sseText(cursor));
   }
 
   /** The WebSocket form: {@code {"type":"result"|"alert","id":cursor,"data":{...}}} (cursor as for SSE). */
   String wsText(long cursor) {
-    if (cursor != id) {
-      return new JsonObject().put("type", eventName()).put("id", cursor).put("data", body).encode();
-    }
-    if (ws == null) {
-      ws = new JsonObject().put("type", eventName()).put("id", id).put("data", body).encode();
-    }
-    return ws;
+    return cursor == id ? ws : wsTextFor(cursor);
+  }
+
+  private String sseText(long cursor) {
+    return "id: " + cursor + "\nevent: " + eventName() + "\ndata: " + json + "\n\n";
+  }
+
+  private String wsTextFor(long cursor) {
+    return "{\"type\":\"" + eventName() + "\",\"id\":" + cursor + ",\"data\":" + json + "}";
   }
 }

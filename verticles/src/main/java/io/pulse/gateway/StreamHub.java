@@ -1,103 +1,96 @@
 package io.pulse.gateway;
 
 import io.pulse.model.RoleStats;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.HashMap;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
- * Fans results and alerts out to every SSE and WebSocket client of this gateway, and protects the clients from
- * one another:
+ * Fans the {@link StreamFeed}'s events out to the SSE and WebSocket clients of one stream event loop (each
+ * {@link StreamLoop} has one hub; the feed hands every hub every batch), and protects the clients from one another:
  * <ul>
- *   <li>every event gets an id and is kept in a bounded {@link RecentEvents} buffer, so a client resuming from
- *       the last id it saw receives exactly the events it missed (when they are still in the buffer);</li>
+ *   <li>a batch of events is written to each client at once, one write per client (see
+ *       {@link StreamClient#flushOutbox()}), the wire forms encoded once for all clients;</li>
+ *   <li>a client resuming from the last id it saw receives exactly the events it missed (when they are still in
+ *       the feed's buffer);</li>
  *   <li>provisional results ({@code final=false}) are sent at most {@code maxUpdatesPerSecond} per series per
  *       client, the latest one winning; final results and alerts are never coalesced while a client keeps up;</li>
  *   <li>while a client's socket is full, its events are held, latest per series, at most {@code queueLimit}
  *       (the oldest dropped beyond that); a client behind for longer than {@code slowTimeoutMs} is
- *       disconnected;</li>
- *   <li>connections are limited per node and per remote address.</li>
+ *       disconnected.</li>
  * </ul>
- * Everything runs on the gateway verticle's event loop.
+ * Everything but {@link #deliver} runs on this hub's event loop.
  */
 final class StreamHub {
 
   private static final Logger LOG = LoggerFactory.getLogger(StreamHub.class);
   private static final long TICK_MS = 25;
+  /** Bursts larger than this (the aggregator's usual tick is a few kilobytes) are fanned out in slices. */
+  private static final int SLICE_BYTES = 32 * 1024;
+  private static final int SLICE_EVENTS = 256;
 
-  record Limits(long maxUpdatesPerSecond, int queueLimit, long slowTimeoutMs, int maxConnections,
-                int maxPerAddress, long heartbeatMs) {
+  record Limits(long maxUpdatesPerSecond, int queueLimit, long slowTimeoutMs, long heartbeatMs) {
   }
 
   private final Vertx vertx;
+  private final Context context;
+  private final StreamFeed feed;
   private final RoleStats stats;
   private final Limits limits;
   private final long minIntervalMs;
-  private final RecentEvents recent;
   private final Set<StreamClient> clients = new LinkedHashSet<>();
   private final Set<StreamClient> withHeld = new HashSet<>();
-  private final Map<String, Integer> perAddress = new HashMap<>();
-  private final Map<String, Integer> byKind = new HashMap<>();
-  private final Set<String> knownSeries = new TreeSet<>();
+  private final ArrayDeque<List<StreamEvent>> slices = new ArrayDeque<>();
+  private boolean slicing;
   private final long tickTimer;
   private final long heartbeatTimer;
+  /** The highest event id this hub has fanned out: a new client's starting point, and where replays stop. */
+  private long lastDelivered;
+  // counted here, added to the shared stats once per batch (not once per client and event)
+  private long sent;
+  private long coalesced;
+  private long queueDrops;
 
-  StreamHub(Vertx vertx, RoleStats stats, Limits limits, int bufferSize) {
+  /** Creates the hub of the calling event loop and registers it with the feed. */
+  StreamHub(Vertx vertx, StreamFeed feed, RoleStats stats, Limits limits) {
     this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
+    this.feed = feed;
     this.stats = stats;
     this.limits = limits;
     this.minIntervalMs = limits.maxUpdatesPerSecond() <= 0 ? 0 : 1000 / limits.maxUpdatesPerSecond();
-    this.recent = new RecentEvents(bufferSize);
     this.tickTimer = vertx.setPeriodic(TICK_MS, id -> tick());
     this.heartbeatTimer = vertx.setPeriodic(limits.heartbeatMs(), id -> heartbeat());
+    this.lastDelivered = feed.register(this);
   }
 
   void close() {
+    feed.unregister(this);
     vertx.cancelTimer(tickTimer);
     vertx.cancelTimer(heartbeatTimer);
     List.copyOf(clients).forEach(StreamClient::disconnect);
   }
 
-  int size() {
-    return clients.size();
+  StreamFeed feed() {
+    return feed;
   }
 
-  int size(String kind) {
-    return byKind.getOrDefault(kind, 0);
-  }
-
-  boolean isKnown(String series) {
-    return knownSeries.contains(series);
-  }
-
-  /** Null when a new connection from this address may open, else the reason it may not. */
-  String refusal(String remoteHost) {
-    if (clients.size() >= limits.maxConnections()) {
-      stats.increment("connectionsRefused");
-      return "this gateway holds its maximum of " + limits.maxConnections() + " stream connections (gateway.max-connections)";
-    }
-    if (perAddress.getOrDefault(remoteHost, 0) >= limits.maxPerAddress()) {
-      stats.increment("connectionsRefused");
-      return "address " + remoteHost + " holds its maximum of " + limits.maxPerAddress()
-        + " stream connections (gateway.max-connections-per-address)";
-    }
-    return null;
+  /** The id a new client starts after (it receives every later event live). */
+  long lastDelivered() {
+    return lastDelivered;
   }
 
   void add(StreamClient client) {
     clients.add(client);
-    perAddress.merge(client.remoteHost, 1, Integer::sum);
-    byKind.merge(client.kind, 1, Integer::sum);
-    stats.set(client.kind + "Clients", byKind.get(client.kind));
+    feed.connected(client);
   }
 
   void remove(StreamClient client) {
@@ -106,18 +99,46 @@ final class StreamHub {
     }
     client.closed = true;
     withHeld.remove(client);
-    perAddress.computeIfPresent(client.remoteHost, (k, n) -> n <= 1 ? null : n - 1);
-    byKind.computeIfPresent(client.kind, (k, n) -> n - 1);
-    stats.set(client.kind + "Clients", byKind.get(client.kind));
+    feed.disconnected(client);
   }
 
-  /** Numbers the event, keeps it for resuming clients and offers it to every client that wants it. */
-  void publish(StreamEvent.Kind kind, JsonObject body) {
-    StreamEvent event = new StreamEvent(recent.nextId(), kind, body);
-    recent.add(event);
-    if (kind == StreamEvent.Kind.RESULT) {
-      knownSeries.add(event.series);
+  /** Called by the feed, from the gateway's event loop: the batch is fanned out on this hub's loop. */
+  void deliver(List<StreamEvent> batch) {
+    context.runOnContext(v -> {
+      // a big burst goes out in slices, with the sockets' I/O in between, so clients that read keep up
+      int from = 0;
+      while (from < batch.size()) {
+        int to = from;
+        int bytes = 0;
+        while (to < batch.size() && to - from < SLICE_EVENTS && bytes < SLICE_BYTES) {
+          bytes += batch.get(to++).size();
+        }
+        slices.add(batch.subList(from, to));
+        from = to;
+      }
+      if (!slicing) {
+        nextSlice();
+      }
+    });
+  }
+
+  private void nextSlice() {
+    List<StreamEvent> slice = slices.poll();
+    slicing = slice != null;
+    if (slice == null) {
+      return;
     }
+    fanOut(slice);
+    if (!slices.isEmpty()) {
+      // a timer runs after the event loop's pending I/O; a task would run before it
+      vertx.setTimer(1, id -> nextSlice());
+    } else {
+      slicing = false;
+    }
+  }
+
+  private void fanOut(List<StreamEvent> batch) {
+    lastDelivered = batch.get(batch.size() - 1).id;
     if (clients.isEmpty()) {
       return;
     }
@@ -125,13 +146,17 @@ final class StreamHub {
     List<StreamClient> broken = null;
     for (StreamClient client : clients) {
       try {
-        if (client.wants(event)) {
-          offer(client, event, now);
+        for (StreamEvent event : batch) {
+          if (client.wants(event)) {
+            offer(client, event, now);
+          }
         }
+        sent += client.flushOutbox();
       } catch (RuntimeException e) {
         // a socket closing under us (its close handler not run yet) must not stop the fan-out to the others
+        client.dropOutbox();
         if (broken == null) {
-          broken = new java.util.ArrayList<>();
+          broken = new ArrayList<>();
         }
         broken.add(client);
       }
@@ -140,11 +165,7 @@ final class StreamHub {
       broken.forEach(this::remove);
       stats.add("brokenClients", broken.size());
     }
-  }
-
-  /** The id the next event will get (a client that wants only new events resumes from one below it). */
-  long nextId() {
-    return recent.nextId();
+    reportCounters();
   }
 
   /**
@@ -152,27 +173,33 @@ final class StreamHub {
    * sent, or -1 (after sending what is left) when some of the missed events are no longer in the buffer.
    */
   int replay(StreamClient client, long lastSeen) {
+    RecentEvents recent = feed.recent();
     if (lastSeen >= recent.nextId()) {
       // an id this gateway never issued (another node's, or from before a restart): nothing to replay
       return -1;
     }
     boolean complete = recent.covers(lastSeen);
-    int sent = 0;
+    int replayed = 0;
     long now = System.currentTimeMillis();
     long liveFrom = client.firstLiveId;
     for (StreamEvent event : recent.after(lastSeen)) {
-      if (event.id >= liveFrom) {
+      // events numbered but not yet fanned out by this hub will come live: not twice
+      if (event.id >= liveFrom || event.id > lastDelivered) {
         break;
       }
       if (client.wants(event)) {
-        client.send(event, now);
-        sent++;
+        if (client.outboxFull()) {
+          client.flushOutbox();
+        }
+        client.queue(event, now);
+        replayed++;
       }
     }
+    client.flushOutbox();
     client.firstLiveId = liveFrom;
-    client.cursor = Math.max(client.cursor, Math.min(lastSeen, recent.nextId() - 1));
-    stats.add("replayed", sent);
-    return complete ? sent : -1;
+    client.cursor = Math.max(client.cursor, Math.min(lastSeen, lastDelivered));
+    stats.add("replayed", replayed);
+    return complete ? replayed : -1;
   }
 
   private void offer(StreamClient client, StreamEvent event, long now) {
@@ -192,11 +219,26 @@ final class StreamHub {
       StreamEvent held = client.held.get(StreamClient.holdKey(event));
       if (held != null && held.windowStart <= event.windowStart) {
         client.held.remove(StreamClient.holdKey(event));
-        stats.increment("coalesced");
+        coalesced++;
       }
     }
-    client.send(event, now);
-    stats.increment("sent");
+    queue(client, event, now);
+  }
+
+  /**
+   * Queues an event for the client's next write. A full outbox is written first, and if the socket is then full
+   * the event is held instead: Vert.x counts a full write queue in writes, not bytes, so bounded writes keep a
+   * slow client's backlog bounded as before.
+   */
+  private void queue(StreamClient client, StreamEvent event, long now) {
+    if (client.outboxFull()) {
+      sent += client.flushOutbox();
+      if (client.writeQueueFull()) {
+        hold(client, event, now);
+        return;
+      }
+    }
+    client.queue(event, now);
   }
 
   private void hold(StreamClient client, StreamEvent event, long now) {
@@ -205,12 +247,12 @@ final class StreamHub {
     }
     String key = StreamClient.holdKey(event);
     if (client.held.put(key, event) != null) {
-      stats.increment("coalesced");
+      coalesced++;
     } else if (client.held.size() > limits.queueLimit()) {
       var eldest = client.held.keySet().iterator();
       eldest.next();
       eldest.remove();
-      stats.increment("queueDrops");
+      queueDrops++;
     }
     withHeld.add(client);
   }
@@ -219,6 +261,7 @@ final class StreamHub {
   void drained(StreamClient client) {
     client.behindSince = 0;
     flush(client, System.currentTimeMillis());
+    reportCounters();
   }
 
   private void tick() {
@@ -227,7 +270,7 @@ final class StreamHub {
     }
     long now = System.currentTimeMillis();
     for (StreamClient client : List.copyOf(withHeld)) {
-      if (client.writeQueueFull()) {
+        if (client.writeQueueFull()) {
         if (client.behindSince == 0) {
           client.behindSince = now;
         } else if (now - client.behindSince > limits.slowTimeoutMs()) {
@@ -242,9 +285,10 @@ final class StreamHub {
       client.behindSince = 0;
       flush(client, now);
     }
+    reportCounters();
   }
 
-  /** Sends the held events that are due (all of them once the socket has room, rate permitting). */
+  /** Sends the held events that are due (all of them once the socket has room, rate permitting), in one write. */
   private void flush(StreamClient client, long now) {
     if (client.held.isEmpty() || client.closed) {
       withHeld.remove(client);
@@ -255,12 +299,27 @@ final class StreamHub {
       if (client.writeQueueFull() || (last != null && now - last < minIntervalMs)) {
         client.held.put(StreamClient.holdKey(event), event);
       } else {
-        client.send(event, now);
-        stats.increment("sent");
+        queue(client, event, now);
       }
     }
+    sent += client.flushOutbox();
     if (client.held.isEmpty()) {
       withHeld.remove(client);
+    }
+  }
+
+  private void reportCounters() {
+    if (sent > 0) {
+      stats.add("sent", sent);
+      sent = 0;
+    }
+    if (coalesced > 0) {
+      stats.add("coalesced", coalesced);
+      coalesced = 0;
+    }
+    if (queueDrops > 0) {
+      stats.add("queueDrops", queueDrops);
+      queueDrops = 0;
     }
   }
 

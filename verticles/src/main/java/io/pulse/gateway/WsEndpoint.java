@@ -18,6 +18,7 @@ import java.util.Set;
  * <pre>
  *   {"op":"subscribe","series":["trade.*","svc.checkout.latency"],"resolution":1000}   adds patterns
  *   {"op":"subscribe","series":["trade.*"],"after":1234}   adds patterns and resumes after that id at once
+ *   {"op":"subscribe","series":["trade.*"],"batch":true}   events due together come as one JSON array message
  *   {"op":"unsubscribe","series":["trade.*"]}       removes patterns (no "series": all)
  *   {"op":"resume","after":1234}                    sends the subscribed events after that id not yet sent since the
  *                                                   last (un)subscribe, then "resumed"
@@ -44,7 +45,7 @@ final class WsEndpoint {
 
   void handle(RoutingContext ctx) {
     String remote = ctx.request().remoteAddress().hostAddress();
-    String refusal = hub.refusal(remote);
+    String refusal = hub.feed().refusal(remote);
     if (refusal != null) {
       ctx.response().putHeader("Retry-After", "10");
       GatewayVerticle.json(ctx, 503, new JsonObject().put("error", refusal));
@@ -58,7 +59,7 @@ final class WsEndpoint {
       ws.drainHandler(v -> hub.drained(client));
       ws.textMessageHandler(text -> client.onMessage(text));
       ws.binaryMessageHandler(b -> client.error(null, "binary messages are not part of the protocol; send JSON text"));
-      client.cursor = hub.nextId() - 1;
+      client.cursor = hub.lastDelivered();
       client.control(new JsonObject().put("type", "hello").put("lastId", client.cursor)
         .put("maxSubscriptions", maxSubscriptions));
     }).onFailure(err -> stats.increment("wsUpgradeFailed"));
@@ -69,6 +70,8 @@ final class WsEndpoint {
     private final Set<String> patterns = new LinkedHashSet<>();
     private SeriesFilter filter;
     private long resolution;
+    /** Whether the client asked (subscribe with "batch":true) for events due together as one JSON array. */
+    private boolean batch;
 
     WsClient(ServerWebSocket ws, String remote) {
       super("ws", remote);
@@ -88,10 +91,22 @@ final class WsEndpoint {
     }
 
     @Override
-    void write(StreamEvent event, long cursor) {
-      if (!ws.isClosed()) {
-        ws.writeTextMessage(event.wsText(cursor));
+    void write(List<StreamEvent> events, long[] cursors, int count) {
+      if (ws.isClosed()) {
+        return;
       }
+      if (count == 1 || !batch) {
+        for (int i = 0; i < count; i++) {
+          ws.writeTextMessage(events.get(i).wsText(cursors[i]));
+        }
+        return;
+      }
+      // a client that asked for batches gets the events due together as one JSON array: one frame, one flush
+      StringBuilder all = new StringBuilder(count * 256).append('[');
+      for (int i = 0; i < count; i++) {
+        all.append(i == 0 ? "" : ",").append(events.get(i).wsText(cursors[i]));
+      }
+      ws.writeTextMessage(all.append(']').toString());
     }
 
     @Override
@@ -186,15 +201,23 @@ final class WsEndpoint {
           + "this socket has " + patterns.size() + "; use a prefix pattern like trade.*");
         return;
       }
+      Object wantsBatch = msg.getValue("batch");
+      if (wantsBatch != null && !(wantsBatch instanceof Boolean)) {
+        error("subscribe", "\"batch\" must be true or false");
+        return;
+      }
+      if (wantsBatch != null) {
+        batch = (Boolean) wantsBatch;
+      }
       patterns.clear();
       patterns.addAll(next);
       firstLiveId = Long.MAX_VALUE;
       resolution = newResolution;
       filter = SeriesFilter.parse(String.join(",", patterns));
       JsonArray unknown = new JsonArray();
-      series.stream().filter(s -> !s.endsWith("*") && !hub.isKnown(s)).forEach(unknown::add);
+      series.stream().filter(s -> !s.endsWith("*") && !hub.feed().isKnown(s)).forEach(unknown::add);
       control(new JsonObject().put("type", "subscribed").put("series", new JsonArray(List.copyOf(patterns)))
-        .put("resolution", resolution).put("unknown", unknown).put("lastId", cursor));
+        .put("resolution", resolution).put("batch", batch).put("unknown", unknown).put("lastId", cursor));
       if (msg.getValue("after") != null) {
         resume(msg);
       }

@@ -184,6 +184,8 @@ public final class ConfigKeys {
 
   public static final ConfigKey GATEWAY_SSE_HEARTBEAT_MS = new ConfigKey("gateway.sse-heartbeat-ms", POSITIVE_LONG, 15000L,
     "interval of the SSE comment heartbeat that keeps proxies from closing idle streams");
+  public static final ConfigKey GATEWAY_STREAM_LOOPS = new ConfigKey("gateway.stream-loops", NON_NEGATIVE_LONG, 0L,
+    "event loops serving HTTP and stream clients (each an HTTP server on the same port with its own share of the clients); 0: one per CPU core");
   public static final ConfigKey GATEWAY_MAX_UPDATES_PER_SECOND = new ConfigKey("gateway.max-updates-per-second", NON_NEGATIVE_LONG, 4L,
     "provisional results sent per series per stream client at most (the latest wins); final results and alerts always go; 0: no limit");
   public static final ConfigKey GATEWAY_REPLAY_BUFFER = new ConfigKey("gateway.replay-buffer", POSITIVE_LONG, 10000L,
@@ -236,7 +238,7 @@ public final class ConfigKeys {
     PERSIST_REDIS_HOT_MS, PERSIST_BATCH_SIZE, PERSIST_FLUSH_MS, PERSIST_BUFFER_MAX, PERSIST_RETRY_MAX_MS,
     PERSIST_RETENTION);
   public static final List<ConfigKey> GATEWAY = List.of(
-    GATEWAY_SSE_HEARTBEAT_MS, GATEWAY_MAX_UPDATES_PER_SECOND, GATEWAY_REPLAY_BUFFER, GATEWAY_CLIENT_QUEUE,
+    GATEWAY_SSE_HEARTBEAT_MS, GATEWAY_STREAM_LOOPS, GATEWAY_MAX_UPDATES_PER_SECOND, GATEWAY_REPLAY_BUFFER, GATEWAY_CLIENT_QUEUE,
     GATEWAY_SLOW_CLIENT_TIMEOUT_MS, GATEWAY_MAX_CONNECTIONS, GATEWAY_MAX_CONNECTIONS_PER_ADDRESS,
     GATEWAY_MAX_SUBSCRIPTIONS, GATEWAY_MAX_MESSAGE_BYTES, GATEWAY_CORS_ORIGINS, GATEWAY_JWT_SECRET,
     GATEWAY_TCP_BRIDGE_ENABLED, GATEWAY_TCP_BRIDGE_PORT);

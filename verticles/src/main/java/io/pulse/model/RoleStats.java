@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * Counters of one verticle, published every second on {@link Addresses#STATS} with per-second rates so any
- * gateway can show the whole cluster's activity. Used from the verticle's event loop only.
+ * gateway can show the whole cluster's activity. Synchronized, so a role serving from several event loops (the
+ * gateway's stream loops) can share one; the hot paths add their counts in bulk.
  */
 public final class RoleStats {
 
@@ -25,12 +26,12 @@ public final class RoleStats {
     this.role = role;
   }
 
-  public void add(String counter, long delta) {
+  public synchronized void add(String counter, long delta) {
     counters.computeIfAbsent(counter, k -> new long[1])[0] += delta;
   }
 
   /** Sets a gauge (a count of something held, like connected clients) rather than adding to it. */
-  public void set(String counter, long value) {
+  public synchronized void set(String counter, long value) {
     counters.computeIfAbsent(counter, k -> new long[1])[0] = value;
   }
 
@@ -38,7 +39,7 @@ public final class RoleStats {
     add(counter, 1);
   }
 
-  public long get(String counter) {
+  public synchronized long get(String counter) {
     long[] c = counters.get(counter);
     return c == null ? 0 : c[0];
   }
@@ -48,7 +49,7 @@ public final class RoleStats {
     return vertx.setPeriodic(PERIOD_MS, id -> vertx.eventBus().publish(Addresses.STATS, snapshot()));
   }
 
-  public JsonObject snapshot() {
+  public synchronized JsonObject snapshot() {
     long now = System.nanoTime();
     double seconds = Math.max(1e-3, (now - previousAt) / 1e9);
     JsonObject counts = new JsonObject();

@@ -80,6 +80,7 @@ class OperationsTest {
         .setConfig(TestNodes.config("--http.port=0", "--node.id=openapi-test"))), 20);
       gateway.set(verticle);
       assertThat(verticle.routePaths()).isNotEmpty().allSatisfy(path -> {
+        // Vert.x path parameters (:id) are OpenAPI templates ({id})
         String templated = path.replaceAll(":(\\w+)", "{$1}");
         String described = templated.endsWith("/") && templated.length() > 1 ? templated + "*" : templated;
         assertThat(yaml).as("OpenAPI paths include %s", path).contains("  " + described + ":");
