@@ -1,12 +1,12 @@
 package io.pulse.bench;
 
+import static io.pulse.bench.BenchStats.*;
+
 import io.pulse.aggregate.EngineRuns;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 
 /**
  * Pulse's window engine against Apache Flink on the same generated input, in the same run: samples per second
@@ -56,7 +56,7 @@ public final class AggregationPeerBenchmark {
     Files.writeString(out, new JsonObject()
       .put("benchmark", "aggregation-peer").put("samples", n).put("series", seriesCount).put("runs", runs)
       .put("flinkParallelism", parallelism).put("flinkEmptyJobMs", emptyJobNs / 1e6)
-      .put("pulse", stats(pulse)).put("flink", stats(flink)).put("flinkWholeJob", stats(flinkJob)).put("ratio", pulseMedian / flinkMedian)
+      .put("pulse", stats(pulse, "samples/s")).put("flink", stats(flink, "samples/s")).put("flinkWholeJob", stats(flinkJob, "samples/s")).put("ratio", pulseMedian / flinkMedian)
       .encodePrettily());
   }
 
@@ -70,24 +70,5 @@ public final class AggregationPeerBenchmark {
       throw new IllegalStateException("no window results");
     }
     return elapsed;
-  }
-
-  static JsonObject stats(double[] values) {
-    return new JsonObject().put("unit", "samples/s").put("median", median(values)).put("min", min(values))
-      .put("max", max(values)).put("values", new JsonArray(Arrays.stream(values).boxed().toList()));
-  }
-
-  static double median(double[] v) {
-    double[] s = v.clone();
-    Arrays.sort(s);
-    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  }
-
-  static double min(double[] v) {
-    return Arrays.stream(v).min().orElse(Double.NaN);
-  }
-
-  static double max(double[] v) {
-    return Arrays.stream(v).max().orElse(Double.NaN);
   }
 }

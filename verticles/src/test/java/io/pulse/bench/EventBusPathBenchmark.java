@@ -1,5 +1,7 @@
 package io.pulse.bench;
 
+import static io.pulse.bench.BenchStats.*;
+
 import io.pulse.model.Addresses;
 import io.pulse.model.Codecs;
 import io.pulse.model.Partitions;
@@ -10,13 +12,11 @@ import io.pulse.node.TestNodes;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -72,7 +72,7 @@ public final class EventBusPathBenchmark {
     System.out.printf("  two clustered nodes: median %,.0f samples/s (min %,.0f, max %,.0f)%n", median(clustered), min(clustered), max(clustered));
     Files.createDirectories(out.getParent());
     Files.writeString(out, new JsonObject().put("benchmark", "eventbus-path").put("samples", n).put("batch", BATCH)
-      .put("inFlight", IN_FLIGHT).put("oneNode", stats(local)).put("twoNodes", stats(clustered)).encodePrettily());
+      .put("inFlight", IN_FLIGHT).put("oneNode", stats(local, "samples/s")).put("twoNodes", stats(clustered, "samples/s")).encodePrettily());
   }
 
   /** Batches as the ingest role makes them: the samples of one partition each, addressed to its owner. */
@@ -133,24 +133,5 @@ public final class EventBusPathBenchmark {
       pump[0].run();
     });
     return TestNodes.await(done.future(), 300);
-  }
-
-  static JsonObject stats(double[] v) {
-    return new JsonObject().put("unit", "samples/s").put("median", median(v)).put("min", min(v)).put("max", max(v))
-      .put("values", new JsonArray(Arrays.stream(v).boxed().toList()));
-  }
-
-  static double median(double[] v) {
-    double[] s = v.clone();
-    Arrays.sort(s);
-    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  }
-
-  static double min(double[] v) {
-    return Arrays.stream(v).min().orElse(Double.NaN);
-  }
-
-  static double max(double[] v) {
-    return Arrays.stream(v).max().orElse(Double.NaN);
   }
 }
