@@ -36,7 +36,7 @@ class GatewayStreamsTest {
     node = TestNodes.start(TestNodes.config("--http.port=0", "--simulator.rate=500", "--aggregate.resolutions=200",
       "--aggregate.allowed-lateness-ms=50", "--simulator.symbols=BTCUSDT", "--simulator.services=checkout"));
     client = Vertx.vertx();
-    http = client.createHttpClient();
+    http = client.createHttpClient(new io.vertx.core.http.PoolOptions().setHttp1MaxSize(64));
   }
 
   @AfterAll

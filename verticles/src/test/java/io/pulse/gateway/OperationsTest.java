@@ -32,7 +32,7 @@ class OperationsTest {
       "--aggregate.allowed-lateness-ms=50", "--simulator.symbols=BTCUSDT", "--simulator.services=checkout",
       "--gateway.cors-origins=https://dash.example.org"));
     client = Vertx.vertx();
-    http = client.createHttpClient();
+    http = client.createHttpClient(new io.vertx.core.http.PoolOptions().setHttp1MaxSize(64));
   }
 
   @AfterAll

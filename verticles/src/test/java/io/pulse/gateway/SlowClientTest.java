@@ -32,7 +32,7 @@ class SlowClientTest {
     node = TestNodes.start(TestNodes.config("--node.roles=gateway", "--http.port=0",
       "--gateway.slow-client-timeout-ms=1500", "--gateway.client-queue=8"));
     client = Vertx.vertx();
-    http = client.createHttpClient();
+    http = client.createHttpClient(new io.vertx.core.http.PoolOptions().setHttp1MaxSize(64));
   }
 
   @AfterAll

@@ -29,7 +29,7 @@ class SseResumeTest {
     node = TestNodes.start(TestNodes.config("--http.port=0", "--simulator.rate=400", "--aggregate.resolutions=100",
       "--aggregate.allowed-lateness-ms=20", "--simulator.symbols=BTCUSDT,ETHUSDT", "--simulator.services=checkout"));
     client = Vertx.vertx();
-    http = client.createHttpClient();
+    http = client.createHttpClient(new io.vertx.core.http.PoolOptions().setHttp1MaxSize(64));
   }
 
   @AfterAll
