@@ -14,6 +14,8 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -27,7 +29,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * reading a second for the given time, then prints clients held, readings sent and counted by the node
  * (its {@code push.samplesIn} in {@code /api/status}) and the node's heap and CPU as it reports them.
  *
- * <p>Usage: {@code LoadIngest N SECONDS [ingestPort=8081] [gatewayPort=8080]} (see scripts/load-ingest).
+ * <p>With {@code RUNS} the clients, once connected, send for SECONDS that many times; each run's rate is what the
+ * node counted over its sending time. With {@code JSON} the figures (median and spread over the runs) are written
+ * there for scripts/bench's report.
+ *
+ * <p>Usage: {@code LoadIngest N SECONDS [ingestPort=8081] [gatewayPort=8080] [RUNS=1] [JSON]} (see scripts/load-ingest).
  */
 public final class LoadIngest {
 
@@ -51,6 +57,8 @@ public final class LoadIngest {
     int seconds = Integer.parseInt(args[1]);
     int ingestPort = args.length > 2 ? Integer.parseInt(args[2]) : 8081;
     int gatewayPort = args.length > 3 ? Integer.parseInt(args[3]) : 8080;
+    int runs = args.length > 4 ? Integer.parseInt(args[4]) : 1;
+    Path json = args.length > 5 ? Path.of(args[5]) : null;
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
     HttpClient http = vertx.createHttpClient();
     List<WebSocketClient> clients = new ArrayList<>();
@@ -58,7 +66,6 @@ public final class LoadIngest {
       clients.add(vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(PER_ADDRESS + 10)
         .setLocalAddress("127.0.0." + (2 + a)).setConnectTimeout(30_000)));
     }
-    long before = counted(http, gatewayPort).get(60, TimeUnit.SECONDS)[0];
 
     WebSocket[] sockets = new WebSocket[n];
     AtomicInteger closed = new AtomicInteger();
@@ -100,52 +107,82 @@ public final class LoadIngest {
     int connected = n - failed.get();
     LOG.info("{} of {} clients connected in {} s", connected, n, (System.nanoTime() - connectStart) / 1_000_000_000);
 
-    // each client sends once a second: one slot of n/20 clients every 50 ms
-    AtomicLong sent = new AtomicLong();
-    AtomicInteger tick = new AtomicInteger();
+    // each client sends once a second: one slot of n/20 clients every 50 ms; each run sends for the given time, then
+    // waits until the node counted what was sent, so a run's rate is the node's count over the sending time
+    double[] rates = new double[runs];
+    double[] heldPerRun = new double[runs];
     long[] heapMax = {0};
     List<Long> cpu = new ArrayList<>();
-    long timer = vertx.setPeriodic(1000 / SLOTS, id -> {
-      int slot = tick.getAndIncrement() % SLOTS;
-      long now = System.currentTimeMillis();
-      for (int i = slot; i < n; i += SLOTS) {
-        WebSocket ws = sockets[i];
-        if (ws != null && !ws.isClosed()) {
-          ws.writeTextMessage("{\"series\":\"meter." + (i % 1000) + "\",\"timestamp\":" + now + ",\"value\":" + (i % 97) + "}");
-          sent.incrementAndGet();
+    long sentTotal = 0;
+    long countedTotal = 0;
+    for (int r = 0; r < runs; r++) {
+      AtomicLong sent = new AtomicLong();
+      AtomicInteger tick = new AtomicInteger();
+      long runStart = counted(http, gatewayPort).get(60, TimeUnit.SECONDS)[0];
+      long t0 = System.nanoTime();
+      long timer = vertx.setPeriodic(1000 / SLOTS, id -> {
+        int slot = tick.getAndIncrement() % SLOTS;
+        long now = System.currentTimeMillis();
+        for (int i = slot; i < n; i += SLOTS) {
+          WebSocket ws = sockets[i];
+          if (ws != null && !ws.isClosed()) {
+            ws.writeTextMessage("{\"series\":\"meter." + (i % 1000) + "\",\"timestamp\":" + now + ",\"value\":" + (i % 97) + "}");
+            sent.incrementAndGet();
+          }
         }
+      });
+      long end = System.currentTimeMillis() + seconds * 1000L;
+      while (System.currentTimeMillis() < end) {
+        Thread.sleep(Math.min(2000, Math.max(1, end - System.currentTimeMillis())));
+        long[] status;
+        try {
+          status = counted(http, gatewayPort).get(10, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException slow) {
+          continue; // a busy node answers late; the next report will do
+        }
+        heapMax[0] = Math.max(heapMax[0], status[1]);
+        cpu.add(status[2]);
+        LOG.info("held {}, sent {}, node counted {}, node heap {} MB, node CPU {}%", connected - closed.get(), sent.get(),
+          status[0] - runStart, status[1], status[2]);
       }
-    });
-    long end = System.currentTimeMillis() + seconds * 1000L;
-    while (System.currentTimeMillis() < end) {
-      Thread.sleep(2000);
-      long[] status;
-      try {
-        status = counted(http, gatewayPort).get(10, TimeUnit.SECONDS);
-      } catch (java.util.concurrent.TimeoutException slow) {
-        continue; // a busy node answers late; the next report will do
+      vertx.cancelTimer(timer);
+      double sendingSeconds = (System.nanoTime() - t0) / 1e9;
+      heldPerRun[r] = connected - closed.get();
+      // the node's stats report once a second: wait (at most 10 s) until the last readings are counted
+      long[] last = counted(http, gatewayPort).get(60, TimeUnit.SECONDS);
+      for (int w = 0; w < 40 && last[0] - runStart < sent.get(); w++) {
+        Thread.sleep(250);
+        last = counted(http, gatewayPort).get(60, TimeUnit.SECONDS);
       }
-      heapMax[0] = Math.max(heapMax[0], status[1]);
-      cpu.add(status[2]);
-      LOG.info("held {}, sent {}, node counted {}, node heap {} MB, node CPU {}%", connected - closed.get(), sent.get(),
-        status[0] - before, status[1], status[2]);
+      heapMax[0] = Math.max(heapMax[0], last[1]);
+      long countedRun = last[0] - runStart;
+      rates[r] = countedRun / sendingSeconds;
+      sentTotal += sent.get();
+      countedTotal += countedRun;
+      System.out.printf("run %d: %d clients held, %d readings sent, %d counted by the node in %.1f s = %.0f readings/s%n",
+        r + 1, (int) heldPerRun[r], sent.get(), countedRun, sendingSeconds, rates[r]);
     }
-    vertx.cancelTimer(timer);
+    long counted = countedTotal;
     int held = connected - closed.get();
-    Thread.sleep(3000); // the node's stats report once a second; let the last readings be counted
     long[] last = counted(http, gatewayPort).get(60, TimeUnit.SECONDS);
-    long counted = last[0] - before;
-    heapMax[0] = Math.max(heapMax[0], last[1]);
     List<Long> sorted = new ArrayList<>(cpu);
     sorted.sort(Long::compare);
     long cpuMedian = sorted.isEmpty() ? 0 : sorted.get(sorted.size() / 2);
     System.out.printf("clients requested %d, connected %d, held to the end %d (%d closed, %d failed)%n",
       n, connected, held, closed.get(), failed.get());
-    System.out.printf("readings sent %d, counted by the node %d, refused %d%n", sent.get(), counted, refusals.get());
+    System.out.printf("readings sent %d, counted by the node %d, refused %d%n", sentTotal, counted, refusals.get());
     System.out.printf("node heap max %d MB (last %d MB), node CPU median %d%% of one core; per client %.1f KB heap%n",
       heapMax[0], last[1], cpuMedian, held == 0 ? 0.0 : heapMax[0] * 1024.0 / held);
+    if (json != null) {
+      Files.createDirectories(json.toAbsolutePath().getParent());
+      Files.writeString(json, new JsonObject().put("benchmark", "ingest").put("clients", n).put("secondsPerRun", seconds)
+        .put("runs", runs).put("readingsPerClientPerSecond", 1).put("clients held", BenchStats.stats(heldPerRun, "clients"))
+        .put("readings/s counted", BenchStats.stats(rates, "readings/s")).put("sent", sentTotal).put("counted", counted)
+        .put("refused", refusals.get()).put("nodeHeapMaxMb", heapMax[0]).put("nodeCpuMedianPercent", cpuMedian)
+        .put("loadAverage", Files.readString(Path.of("/proc/loadavg")).trim()).encodePrettily());
+    }
     Future.join(List.of(vertx.close())).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-    return counted == sent.get() && held == n ? 0 : 1;
+    return counted == sentTotal && held == n ? 0 : 1;
   }
 
   /** The node's counted push samples, heap MB and CPU % from /api/status. */

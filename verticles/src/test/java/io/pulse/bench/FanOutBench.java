@@ -1,0 +1,159 @@
+package io.pulse.bench;
+
+import io.pulse.model.Addresses;
+import io.pulse.node.PulseNode;
+import io.pulse.node.TestNodes;
+import io.vertx.core.json.JsonObject;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Fan-out benchmark: one small result broadcast every 250 ms to N WebSocket subscribers, by Pulse (a gateway node in
+ * this JVM; the result is published on the event bus as the aggregate role publishes its results) and, in the same
+ * run, by the peer: a minimal Node.js server on the {@code ws} package ({@code verticles/src/test/js/fanout-peer.mjs})
+ * sending the same message at the same rate. One {@link FanOutClient} process per server and size, the same code
+ * for both, measures subscribers held and delay p50/p99 from the message's send stamp; the ratio Pulse/peer of the
+ * p99 delays is reported per size.
+ *
+ * <p>Arguments: sizes (comma-separated, 1000,10000) warmupSeconds intervalSeconds runs outputJson [jsDir].
+ * Needs {@code node} and {@code npm ci} done in jsDir (scripts/bench does it).
+ */
+public final class FanOutBench {
+
+  static final long INTERVAL_MS = 250;
+  private static final String SERIES = "bench.fanout";
+
+  public static void main(String[] args) throws Exception {
+    String[] sizes = (args.length > 0 ? args[0] : "1000,10000").split(",");
+    int warmup = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+    int interval = args.length > 2 ? Integer.parseInt(args[2]) : 10;
+    int runs = args.length > 3 ? Integer.parseInt(args[3]) : 5;
+    Path out = Path.of(args.length > 4 ? args[4] : "target/bench/fanout.json");
+    Path jsDir = Path.of(args.length > 5 ? args[5] : "verticles/src/test/js");
+
+    int max = 0;
+    for (String s : sizes) {
+      max = Math.max(max, Integer.parseInt(s.trim()));
+    }
+    PulseNode node = TestNodes.start(TestNodes.config("--node.roles=gateway", "--node.drain-ms=0", "--http.port=0", "--http.host=127.0.0.1",
+      "--simulator.enabled=false", "--gateway.max-connections=" + (max + 100),
+      "--gateway.max-connections-per-address=" + (max + 100)));
+    Process peer = null;
+    JsonObject report = new JsonObject().put("benchmark", "fan-out").put("intervalMs", INTERVAL_MS)
+      .put("runs", runs).put("secondsPerRun", interval)
+      .put("peer", "Node.js " + version("node", "--version") + ", ws " + wsVersion(jsDir));
+    try {
+      long[] seq = {0};
+      node.vertx().setPeriodic(INTERVAL_MS, id -> node.vertx().eventBus().publish(Addresses.RESULTS, result(++seq[0])));
+      int peerPort = TestNodes.freePort();
+      peer = new ProcessBuilder("node", jsDir.resolve("fanout-peer.mjs").toString(), String.valueOf(peerPort))
+        .redirectErrorStream(true).start();
+      awaitListening(peer);
+      String subscribe = "{\"op\":\"subscribe\",\"series\":[\"" + SERIES + "\"]}";
+      for (String size : sizes) {
+        int n = Integer.parseInt(size.trim());
+        JsonObject pulse = client(node.httpPort(), "/api/ws", n, subscribe, warmup, interval, runs, out);
+        JsonObject ws = client(peerPort, "/", n, subscribe, warmup, interval, runs, out);
+        put(report, "Pulse", n, pulse);
+        put(report, "ws peer", n, ws);
+        double ratio = pulse.getJsonObject("p99").getDouble("median") / ws.getJsonObject("p99").getDouble("median");
+        report.put("ratio p99 Pulse/ws at " + n, ratio);
+        System.out.printf("%,d subscribers: Pulse p99 %.2f ms, ws peer p99 %.2f ms, ratio %.2f%n", n,
+          pulse.getJsonObject("p99").getDouble("median"), ws.getJsonObject("p99").getDouble("median"), ratio);
+      }
+    } finally {
+      if (peer != null) {
+        peer.destroy();
+        peer.waitFor(10, TimeUnit.SECONDS);
+      }
+      TestNodes.stop(node);
+    }
+    report.put("loadAverage", Files.readString(Path.of("/proc/loadavg")).trim());
+    Files.createDirectories(out.toAbsolutePath().getParent());
+    Files.writeString(out, report.encodePrettily());
+    System.exit(0);
+  }
+
+  /** The broadcast message: a small final window result stamped with the monotonic clock when it leaves. */
+  static JsonObject result(long seq) {
+    long start = System.currentTimeMillis() / INTERVAL_MS * INTERVAL_MS;
+    return new JsonObject().put("series", SERIES).put("resolution", INTERVAL_MS).put("start", start)
+      .put("end", start + INTERVAL_MS).put("count", 10).put("sum", 1000.0).put("min", 99.0).put("max", 101.0)
+      .put("mean", 100.0).put("first", 100.0).put("last", 100.5).put("final", true).put("seq", seq)
+      .put("sentNanos", System.nanoTime());
+  }
+
+  private static void put(JsonObject report, String server, int n, JsonObject measured) {
+    String prefix = server + " " + n + " subscribers ";
+    report.put(prefix + "held", measured.getJsonObject("held"))
+      .put(prefix + "delay p50", measured.getJsonObject("p50"))
+      .put(prefix + "delay p99", measured.getJsonObject("p99"))
+      .put(prefix + "received", measured.getJsonObject("messagesPerSecond"));
+  }
+
+  /** Runs a FanOutClient process against one server and returns what it measured. */
+  private static JsonObject client(int port, String path, int n, String subscribe, int warmup, int interval, int runs,
+                                   Path out) throws IOException, InterruptedException {
+    // apart from the benchmark files the report collects
+    Path result = out.toAbsolutePath().getParent().resolve("fanout-clients").resolve(port + "-" + n + ".json");
+    Files.deleteIfExists(result);
+    List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+      "-Xmx1g", "-XX:+UseParallelGC", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+      "-cp", System.getProperty("java.class.path"), FanOutClient.class.getName(),
+      "--port", String.valueOf(port), "--path", path, "--clients", String.valueOf(n), "--subscribe", subscribe,
+      "--warmup", String.valueOf(warmup), "--interval", String.valueOf(interval), "--runs", String.valueOf(runs),
+      "--out", result.toString()));
+    Process process = new ProcessBuilder(command).inheritIO().start();
+    long limit = 120L + warmup + (long) interval * runs + n / 100;
+    if (!process.waitFor(limit, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new IllegalStateException("the fan-out client (" + n + " subscribers to port " + port + ") did not finish in "
+        + limit + " s");
+    }
+    if (process.exitValue() != 0 || !Files.exists(result)) {
+      throw new IllegalStateException("the fan-out client (" + n + " subscribers to port " + port + ") failed with exit code "
+        + process.exitValue() + "; its output is above");
+    }
+    return new JsonObject(Files.readString(result));
+  }
+
+  private static void awaitListening(Process peer) throws IOException {
+    BufferedReader reader = new BufferedReader(new InputStreamReader(peer.getInputStream(), StandardCharsets.UTF_8));
+    String line = reader.readLine();
+    if (line == null || !line.startsWith("listening")) {
+      throw new IllegalStateException("the Node.js fan-out peer did not start: " + line
+        + " (is node installed, and npm ci done in verticles/src/test/js?)");
+    }
+    // drain its output so that it never blocks on a full pipe
+    Thread drain = new Thread(() -> reader.lines().forEach(l -> System.out.println("peer: " + l)), "peer-output");
+    drain.setDaemon(true);
+    drain.start();
+  }
+
+  private static String version(String... command) {
+    try {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String v = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      p.waitFor(10, TimeUnit.SECONDS);
+      return v;
+    } catch (IOException | InterruptedException e) {
+      return "?";
+    }
+  }
+
+  private static String wsVersion(Path jsDir) {
+    try {
+      return new JsonObject(Files.readString(jsDir.resolve("node_modules/ws/package.json"))).getString("version");
+    } catch (IOException | RuntimeException e) {
+      return "?";
+    }
+  }
+}
