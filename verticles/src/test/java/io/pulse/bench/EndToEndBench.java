@@ -68,7 +68,7 @@ public final class EndToEndBench {
       await(subscribed.future(), 30);
 
       int k = 0;
-      for (int i = 0; i < Math.max(10, probes / 5); i++) {
+      for (int i = 0; i < Math.max(5, probes / 5); i++) {
         probe(http, waiting, prefix + "warmup." + k++);
       }
       for (int r = 0; r < runs; r++) {
