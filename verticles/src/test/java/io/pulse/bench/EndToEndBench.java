@@ -83,8 +83,9 @@ public final class EndToEndBench {
           probes, p50[r], p99[r]);
       }
     } finally {
-      await(vertx.close(), 30);
+      // the node first: closing the client with its WebSocket still open waits ~30 s for the close handshake
       TestNodes.stop(node);
+      await(vertx.close(), 30);
     }
     JsonObject report = new JsonObject().put("benchmark", "end-to-end").put("probesPerRun", probes).put("runs", runs)
       .put("path", "POST /api/ingest -> aggregate (provisional result) -> gateway -> WebSocket /api/ws, one node")
