@@ -83,7 +83,7 @@ public final class EndToEndBench {
           probes, p50[r], p99[r]);
       }
     } finally {
-      // the node first: closing the client with its WebSocket still open waits ~30 s for the close handshake
+      // the node first: closed first, the client waited ~30 s (its graceful shutdown) for connections the node held open
       TestNodes.stop(node);
       await(vertx.close(), 30);
     }
