@@ -131,6 +131,7 @@ public final class PersistVerticle extends VerticleBase {
         batchSize, bufferMax, retryMax, stats);
       started.add(pgWriter.start(flushMs).onSuccess(v -> connectPg(conf, retention, externalPg)));
     } else {
+      stats.set("postgres.off", 1);
       LOG.info("PostgreSQL is off ({}=false): history beyond the ring{} is not kept", PERSIST_PG_ENABLED.name(),
         redisWriter == null ? "" : " and Redis");
     }

@@ -216,6 +216,61 @@ class PersistVerticleTest {
     }
   }
 
+  @Test
+  @DisplayName("Redis cut off mid-run: every result published during the outage reaches the hot tier once it is back, "
+    + "through the memory buffer and the journal, one entry per window")
+  void survivesRedisOutage(@TempDir Path dataDir) throws Exception {
+    String series = "redis-outage." + UUID.randomUUID().toString().substring(0, 8);
+    int seriesCount = 5;
+    try (CutProxy proxy = new CutProxy("127.0.0.1", 6379)) {
+      String id = deploy(dataDir, "--persist.pg.enabled=false",
+        "--persist.redis.url=redis://127.0.0.1:" + proxy.port(), "--persist.redis.hot-ms=3600000",
+        "--persist.batch-size=20", "--persist.buffer-max=50", "--persist.retry-max-ms=500");
+      Path journal = dataDir.resolve("journal").resolve("redis.journal");
+      boolean journalUsed = false;
+      long base = System.currentTimeMillis() / 1000 * 1000 - 300_000;
+      int published = 0;
+      long t0 = System.currentTimeMillis();
+      boolean down = false;
+      boolean restored = false;
+      while (System.currentTimeMillis() - t0 < 6000) {
+        long elapsed = System.currentTimeMillis() - t0;
+        if (!down && elapsed > 1000) {
+          down = true;
+          proxy.cut();
+        }
+        if (down && !restored && elapsed > 4000) {
+          restored = true;
+          proxy.restore();
+        }
+        for (int s = 0; s < seriesCount; s++) {
+          vertx.eventBus().publish(Addresses.RESULTS, result(series + "." + s, base + published / seriesCount * 1000L));
+          published++;
+        }
+        journalUsed |= Files.exists(journal);
+        Thread.sleep(20);
+      }
+      int perSeries = published / seriesCount;
+      for (int s = 0; s < seriesCount; s++) {
+        String key = RedisStore.historyKey(series + "." + s, 1000);
+        TestNodes.waitUntil("Redis holds all " + perSeries + " windows of " + key, 60_000,
+          () -> await(redis.send(Request.cmd(Command.ZCARD).arg(key)), 10).toLong() == perSeries);
+        List<Long> starts = await(redis.send(Request.cmd(Command.ZRANGE).arg(key).arg(0).arg(-1)), 10).stream()
+          .map(r -> new JsonObject(r.toString()).getLong("start")).toList();
+        assertThat(starts).as("one entry per window, in order, none missing")
+          .containsExactlyElementsOf(java.util.stream.LongStream.range(0, perSeries).mapToObj(i -> base + i * 1000).toList());
+      }
+      assertThat(journalUsed).as("the outage outgrew the memory buffer and used the journal").isTrue();
+      TestNodes.waitUntil("the journal is emptied", 30_000, () -> !Files.exists(journal));
+      await(vertx.undeploy(id), 30);
+      Request del = Request.cmd(Command.DEL);
+      for (int s = 0; s < seriesCount; s++) {
+        del.arg(RedisStore.historyKey(series + "." + s, 1000));
+      }
+      await(redis.send(del), 10);
+    }
+  }
+
   static long countLike(String prefix) {
     return await(pg.preparedQuery("SELECT count(*) FROM pulse_results WHERE series LIKE $1").execute(Tuple.of(prefix + ".%"))
       .map(rows -> rows.iterator().next().getLong(0)).otherwise(-1L), 30);
