@@ -6,6 +6,7 @@ const SPARK_POINTS = 60;
 export function kindOf(name) {
   if (name.startsWith('trade.')) return 'trade';
   if (name.startsWith('svc.') && name.endsWith('.latency')) return 'latency';
+  if (name.startsWith('svc.') && name.endsWith('.error')) return 'errors';
   return 'plain';
 }
 

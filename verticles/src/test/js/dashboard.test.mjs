@@ -60,9 +60,17 @@ try {
   await page.check('#series-list li[data-series="trade.BTCUSDT"] input[type="checkbox"]');
   await page.waitForSelector('#series-list li[data-series="svc.checkout.latency"]', { timeout: 20000 });
   await page.check('#series-list li[data-series="svc.checkout.latency"] input[type="checkbox"]');
+  await page.check('#series-list li[data-series="svc.checkout.error"] input[type="checkbox"]');
   await page.waitForFunction(() => [...document.querySelectorAll('.chart')]
     .every(c => Number(c.dataset.points || 0) >= 2 && c.querySelector('canvas')), null, { timeout: 20000 });
-  step('charts draw points');
+  const legends = await page.evaluate(() => [...document.querySelectorAll('.chart')].map(c =>
+    [c.dataset.series, [...c.querySelectorAll('.u-legend .u-label')].map(l => l.textContent)]));
+  for (const [name, want] of [['trade.BTCUSDT', ['close', 'volume']], ['svc.checkout.latency', ['p50', 'p99', 'req/s']],
+    ['svc.checkout.error', ['error rate', 'req/s']]]) {
+    const got = (legends.find(([n]) => n === name) || [name, []])[1];
+    if (!want.every(w => got.includes(w))) throw new Error(`chart of ${name} lacks ${want}: ${JSON.stringify(got)}`);
+  }
+  step('charts draw points: ' + JSON.stringify(legends));
 
   const before = await stats();
   await page.click('#ranges button[data-range="3600000"]');
