@@ -97,6 +97,24 @@ try {
   await page.screenshot({ path: screenshotPath });
   step('screenshot saved');
 
+  // light and dark themes, and a phone's width: one column, nothing wider than the screen
+  const themeBefore = await page.evaluate(() => document.documentElement.dataset.theme);
+  await page.click('#theme');
+  const themeAfter = await page.evaluate(() => document.documentElement.dataset.theme);
+  if (themeBefore === themeAfter || !['light', 'dark'].includes(themeAfter)) {
+    throw new Error(`the theme toggle did not switch: ${themeBefore} -> ${themeAfter}`);
+  }
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(300);
+  const phone = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth,
+    charts: [...document.querySelectorAll('.chart')].map(c => Math.round(c.getBoundingClientRect().width)) }));
+  if (phone.scrollWidth > 392 || phone.charts.some(w => w > 390)) {
+    throw new Error('the page is wider than a 390 px phone: ' + JSON.stringify(phone));
+  }
+  step(`themes ${themeBefore} -> ${themeAfter}; phone width 390 px: ` + JSON.stringify(phone));
+  await page.click('#theme');
+  await page.setViewportSize({ width: 1440, height: 900 });
+
   restarting = true;
   await need('stop');
   await page.waitForSelector('#connection[data-state="disconnected"]', { timeout: 20000 });
