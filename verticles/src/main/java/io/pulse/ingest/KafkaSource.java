@@ -53,7 +53,7 @@ final class KafkaSource implements IngestSource {
   private static final long ACK_CHECK_MS = 10;
   private static final long LAG_AFTER_MS = 1000;
   private static final long STOP_WAIT_MS = 15_000;
-  /** well above the longest healthy gap between polls (keep-alives come every {@link #LAG_AFTER_MS}) */
+  /** well above the gap between healthy polls (keep-alives come every {@link #LAG_AFTER_MS}) */
   static final long MIN_STALL_MS = 5000;
 
   /**
@@ -99,12 +99,15 @@ final class KafkaSource implements IngestSource {
     this.eventTopics = new LinkedHashSet<>(INGEST_KAFKA_EVENT_TOPICS.listIn(conf));
     this.sampleTopics = new LinkedHashSet<>(INGEST_KAFKA_SAMPLE_TOPICS.listIn(conf));
     this.retryMs = INGEST_KAFKA_RETRY_MS.longIn(conf);
+    long apiTimeoutMs = Math.max(1000, retryMs);
     long configuredStallMs = INGEST_KAFKA_STALL_MS.longIn(conf);
-    if (configuredStallMs < MIN_STALL_MS) {
-      LOG.warn("{} is {} ms; using {} ms: a healthy consumer may go that long between polls while it waits for "
-        + "aggregation", INGEST_KAFKA_STALL_MS.name(), configuredStallMs, MIN_STALL_MS);
+    // a healthy poll can wait behind a broker call (metadata, commit) that takes up to the API timeout
+    long floorMs = Math.max(MIN_STALL_MS, 3 * apiTimeoutMs);
+    if (configuredStallMs < floorMs) {
+      LOG.warn("{} is {} ms; using {} ms (at least 5000 and 3 x {}): a healthy consumer can go that long between "
+        + "polls", INGEST_KAFKA_STALL_MS.name(), configuredStallMs, floorMs, INGEST_KAFKA_RETRY_MS.name());
     }
-    this.stallMs = Math.max(MIN_STALL_MS, configuredStallMs);
+    this.stallMs = Math.max(floorMs, configuredStallMs);
     consumerConfig.put("bootstrap.servers", INGEST_KAFKA_BOOTSTRAP_SERVERS.stringIn(conf));
     consumerConfig.put("group.id", INGEST_KAFKA_GROUP_ID.stringIn(conf));
     consumerConfig.put("key.deserializer", "org.apache.kafka.common.serialization.StringDeserializer");
@@ -116,7 +119,7 @@ final class KafkaSource implements IngestSource {
     consumerConfig.put("allow.auto.create.topics", "false");
     // find topics created later, and give up on a down broker, within the retry interval
     consumerConfig.put("metadata.max.age.ms", String.valueOf(retryMs));
-    consumerConfig.put("default.api.timeout.ms", String.valueOf(Math.max(1000, retryMs)));
+    consumerConfig.put("default.api.timeout.ms", String.valueOf(apiTimeoutMs));
     consumerConfig.put("reconnect.backoff.max.ms", String.valueOf(retryMs));
     // a consumer that stops polling leaves the group after this, so its partitions do not wait minutes for it
     consumerConfig.put("max.poll.interval.ms", String.valueOf(stallMs));

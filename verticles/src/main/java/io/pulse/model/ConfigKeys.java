@@ -123,8 +123,9 @@ public final class ConfigKeys {
   public static final ConfigKey INGEST_KAFKA_RETRY_MS = new ConfigKey("ingest.kafka.retry-ms", POSITIVE_LONG, 5000L,
     "how often a down broker or a missing topic is checked again");
   public static final ConfigKey INGEST_KAFKA_STALL_MS = new ConfigKey("ingest.kafka.stall-ms", POSITIVE_LONG, 30_000L,
-    "a consumer whose poll has not completed for this long (at least 5000) is shown as error and replaced by a new "
-      + "one; also its max.poll.interval.ms, after which Kafka gives its partitions to the group's other members");
+    "a consumer whose poll has not completed for this long (at least 5000 and 3 x retry-ms) is shown as error and "
+      + "replaced by a new one; also its max.poll.interval.ms, after which Kafka gives its partitions to the group's "
+      + "other members");
   public static final ConfigKey INGEST_REPLAY_ENABLED = new ConfigKey("ingest.replay.enabled", BOOLEAN, false,
     "replay a CSV file of samples (timestamp,series,value[,volume])");
   public static final ConfigKey INGEST_REPLAY_PATH = new ConfigKey("ingest.replay.path", STRING, "",
