@@ -19,7 +19,7 @@ import java.util.function.Consumer;
  * live) fresh in a cluster-wide map; every node reads the map each period and computes the same owners from the
  * same sorted member list by rendezvous hashing ({@link Partitions#owner}). A node that stops marks its entry
  * leaving (a negative value: no longer a member, but still there to hand its partitions over), then removes it; a
- * node that dies drops out when its entry expires. Standalone, the node owns every partition.
+ * node that dies drops out one period after its entry expired. Standalone, the node owns every partition.
  */
 final class PartitionOwnership {
 
@@ -46,6 +46,8 @@ final class PartitionOwnership {
   /** bumped when a hand-over gives this node a partition: a map read started before it is stale */
   private long epoch;
   private boolean leaving;
+  /** members missing from the latest read(s) of the map: how many reads in a row */
+  private final Map<String, Integer> absences = new java.util.HashMap<>();
 
   PartitionOwnership(Vertx vertx, String nodeId, int partitions, Consumer<Assignment> onChange) {
     this.vertx = vertx;
@@ -126,6 +128,7 @@ final class PartitionOwnership {
       if (!sorted.contains(nodeId)) {
         sorted.add(nodeId);
       }
+      keepBriefAbsentees(sorted, entries);
       sorted.sort(null);
       if (!sorted.equals(members)) {
         LOG.info("aggregate members now {}", sorted);
@@ -144,6 +147,23 @@ final class PartitionOwnership {
       }
       return null;
     });
+  }
+
+  /**
+   * A member whose entry is missing from one read stays a member until it is missing from a second read in a row:
+   * a busy node (a cold start while Hazelcast migrates partitions to it) can refresh late, and a member dropped and
+   * taken back within a second moves its partitions twice, without their state. A node that leaves says so
+   * (its entry marked leaving) and goes at once; a dead node goes one period after its entry expired.
+   */
+  private void keepBriefAbsentees(List<String> current, Map<String, Long> entries) {
+    for (String member : members) {
+      if (!current.contains(member) && !entries.containsKey(member)) {
+        if (absences.merge(member, 1, Integer::sum) < 2) {
+          current.add(member);
+        }
+      }
+    }
+    absences.keySet().removeIf(member -> !current.contains(member) || entries.containsKey(member));
   }
 
   /** The members among the entries: those not marked leaving. */
