@@ -54,6 +54,7 @@ public final class AggregateVerticle extends VerticleBase {
   /** partitions gained and waiting for their old owner's state: the timer that gives up waiting */
   private final Map<Integer, Long> awaiting = new HashMap<>();
   private PartitionHandover handover;
+  private ResultOutbox outbox;
   private MessageConsumer<io.vertx.core.buffer.Buffer> handoverConsumer;
   private String nodeId;
   private boolean stopping;
@@ -77,6 +78,7 @@ public final class AggregateVerticle extends VerticleBase {
       bus.publish(Addresses.ALERTS, event);
     });
     stats = new RoleStats(NODE_ID.stringIn(conf), "aggregate");
+    outbox = new ResultOutbox(context, this::publish);
     partitions = AGGREGATE_PARTITIONS.intIn(conf);
     forwardOptions = new DeliveryOptions().setSendTimeout(INGEST_ACK_TIMEOUT_MS.longIn(conf));
     long provisionalMs = AGGREGATE_PROVISIONAL_INTERVAL_MS.longIn(conf);
@@ -123,6 +125,7 @@ public final class AggregateVerticle extends VerticleBase {
       .eventually(() -> {
         // whatever was not handed over is published as it stands: a graceful stop publishes every window it has seen
         engine.closeAll();
+        outbox.drainFinals();
         List<Future<?>> closing = new ArrayList<>();
         partitionConsumers.values().forEach(c -> closing.add(c.unregister()));
         partitionConsumers.clear();
@@ -267,19 +270,31 @@ public final class AggregateVerticle extends VerticleBase {
   }
 
   private void tick(boolean provisional) {
-    engine.tick(System.currentTimeMillis(), provisional);
+    boolean stillSending = outbox.busy();
+    if (provisional && stillSending) {
+      stats.increment("provisionalTicksSkipped");
+    }
+    engine.tick(System.currentTimeMillis(), provisional && !stillSending);
+    stats.set("resultsWaiting", outbox.waiting());
     stats.set("series", engine.seriesCount());
     stats.set("seriesExpired", engine.expired());
     stats.set("openWindows", engine.openWindows());
   }
 
+  /** From the engine: alerts see final results at once; publishing goes through the outbox, in slices. */
   private void onResult(WindowResult r) {
+    if (r.isFinal() && !r.isCorrection()) {
+      alerts.onResult(r);
+    }
+    outbox.add(r);
+  }
+
+  private void publish(WindowResult r) {
     vertx.eventBus().publish(Addresses.RESULTS, r.toJson());
     if (r.isCorrection()) {
       stats.increment("windowsCorrected");
     } else if (r.isFinal()) {
       stats.increment("windowsClosed");
-      alerts.onResult(r);
     } else {
       stats.increment("windowsProvisional");
     }
