@@ -55,8 +55,15 @@ abstract class StreamClient {
   /** Sends a notice that does not belong to the numbered stream (SSE comment, WebSocket control message). */
   abstract void notice(String type, String text);
 
-  /** Closes the connection from the server side. */
+  /** Closes the connection from the server side (a client too slow to keep). */
   abstract void disconnect();
+
+  /**
+   * Tells the client this gateway is going away and it should connect again, to another gateway, after
+   * {@code retryMs}; then ends the connection. SSE: an {@code event: reconnect} with a {@code retry:} hint;
+   * WebSocket: a {@code {"type":"reconnect"}} message, then close code 1001 (going away).
+   */
+  abstract void goAway(long retryMs);
 
   /** Queues an event for the next {@link #flushOutbox()}; from here on it counts as sent. */
   void queue(StreamEvent event, long now) {

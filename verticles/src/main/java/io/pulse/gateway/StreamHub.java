@@ -33,6 +33,8 @@ final class StreamHub {
 
   private static final Logger LOG = LoggerFactory.getLogger(StreamHub.class);
   private static final long TICK_MS = 25;
+  /** The retry hint given to clients when the gateway stops: soon, and a load balancer sends them elsewhere. */
+  static final long RECONNECT_MS = 1000;
   /** Bursts larger than this (the aggregator's usual tick is a few kilobytes) are fanned out in slices. */
   private static final int SLICE_BYTES = 32 * 1024;
   private static final int SLICE_EVENTS = 256;
@@ -72,11 +74,21 @@ final class StreamHub {
     this.lastDelivered = feed.register(this);
   }
 
+  /** The gateway stops: every client is told to reconnect elsewhere (see {@link StreamClient#goAway}). */
   void close() {
     feed.unregister(this);
     vertx.cancelTimer(tickTimer);
     vertx.cancelTimer(heartbeatTimer);
-    List.copyOf(clients).forEach(StreamClient::disconnect);
+    List<StreamClient> leaving = List.copyOf(clients);
+    leaving.forEach(client -> {
+      flush(client, System.currentTimeMillis());
+      client.goAway(RECONNECT_MS);
+      remove(client);
+    });
+    if (!leaving.isEmpty()) {
+      stats.add("clientsToldToReconnect", leaving.size());
+      LOG.info("told {} stream clients to reconnect to another gateway", leaving.size());
+    }
   }
 
   StreamFeed feed() {

@@ -72,6 +72,16 @@ public final class Addresses {
   public static final String SAMPLES_PARTITION_PREFIX = "pulse.samples.";
 
   /**
+   * Request/reply, aggregate to aggregate: {@code pulse.aggregate.handover.<node id>}, registered by each aggregate
+   * node. The old owner of a partition that moves (a node draining, or a node joining) sends the whole open state of
+   * the partition's series there. Body: a Buffer written by the aggregation engine; headers {@code partition},
+   * {@code from} (node id) and {@code format} (the engine's state format, which must match). Reply: empty once the
+   * state is merged; failure code 409 for a state format that differs (the sender then publishes the windows as they
+   * stand).
+   */
+  public static final String AGGREGATE_HANDOVER_PREFIX = "pulse.aggregate.handover.";
+
+  /**
    * Request/reply, gateway to aggregate. Body: JSON {@code {rule: "svc.*.latency p99 > 250 for 30s"}}.
    * Reply: the created rule {@code {id, rule, series, aggregate, resolution, comparator, threshold, forMs,
    * hysteresis}}; failure code 400 with the reason for a rule that does not parse.
