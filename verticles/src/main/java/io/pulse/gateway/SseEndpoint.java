@@ -12,7 +12,8 @@ import java.util.List;
  * {@code id:}; a client reconnecting with {@code Last-Event-ID} (browsers do it by themselves) or {@code ?since=}
  * first receives what it missed from the hub's recent buffer. If the buffer no longer holds all of it, a
  * {@code : gap} comment says so (fill it from /api/history). When the gateway stops, the stream ends with an
- * {@code event: reconnect} (see {@link StreamClient#goAway}).
+ * {@code event: reconnect} whose data names the other ready gateways, youngest first (see
+ * {@link StreamClient#goAway}).
  */
 final class SseEndpoint {
 
@@ -125,13 +126,14 @@ final class SseEndpoint {
     }
 
     @Override
-    void goAway(long retryMs) {
+    void goAway(long retryMs, List<String> gateways) {
       if (response.closed()) {
         return;
       }
-      // EventSource ignores the unknown event type, honours retry: and reconnects by itself when the stream ends
-      response.end("event: reconnect\ndata: {\"reason\":\"gateway stopping\",\"retryMs\":" + retryMs + ",\"lastId\":"
-        + cursor + "}\nretry: " + retryMs + "\n\n");
+      // EventSource ignores the unknown event type, honours retry: and reconnects by itself (to its own URL) when
+      // the stream ends; a client that reads the event can go to the first of the gateways named instead
+      response.end("event: reconnect\ndata: " + reconnectNotice(retryMs, gateways).encode() + "\nretry: " + retryMs
+        + "\n\n");
     }
   }
 }

@@ -25,8 +25,9 @@ import java.util.Set;
  *   {"op":"ping","id":7}                            answered by {"type":"pong","id":7,"at":ms}
  * </pre>
  * Server to client: {@code {"type":"result"|"alert","id":n,"data":{...}}}, acknowledgements
- * ({@code subscribed}, {@code unsubscribed}, {@code resumed}, {@code pong}), {@code {"type":"reconnect","retryMs":n}}
- * just before the socket closes (code 1001) because the gateway is stopping, and
+ * ({@code subscribed}, {@code unsubscribed}, {@code resumed}, {@code pong}), {@code {"type":"reconnect","retryMs":n,
+ * "gateways":[url,..]}} (the other ready gateways, youngest first) just before the socket closes (code 1001) because
+ * the gateway is stopping, and
  * {@code {"type":"error","op":..,"error":"reason"}}. A bad message is answered with an error and the socket
  * stays open.
  */
@@ -124,12 +125,11 @@ final class WsEndpoint {
     }
 
     @Override
-    void goAway(long retryMs) {
+    void goAway(long retryMs, List<String> gateways) {
       if (ws.isClosed()) {
         return;
       }
-      control(new JsonObject().put("type", "reconnect").put("reason", "gateway stopping").put("retryMs", retryMs)
-        .put("lastId", cursor));
+      control(new JsonObject().put("type", "reconnect").mergeIn(reconnectNotice(retryMs, gateways)));
       ws.close((short) 1001, "gateway stopping: reconnect to another");
     }
 

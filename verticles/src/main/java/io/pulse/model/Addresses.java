@@ -26,8 +26,10 @@ public final class Addresses {
   public static final String RESULTS = "pulse.public.results";
 
   /**
-   * Publish, every verticle every second. Body: JSON {@code {node, role, counters:{..}, rates:{..}}}; the
-   * gateway gathers them for {@code /api/status}.
+   * Publish, every verticle every second. Body: JSON {@code {node, role, at, counters:{..}, rates:{..}}}; a
+   * gateway adds {@code url} (where clients reach it), {@code startedAt} (epoch ms) and {@code ready} (its node's
+   * readiness). The gateways gather them for {@code /api/status} and for the list of gateways a draining gateway
+   * sends its stream clients to.
    */
   public static final String STATS = "pulse.stats";
 

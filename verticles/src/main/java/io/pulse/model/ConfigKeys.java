@@ -214,6 +214,9 @@ public final class ConfigKeys {
     "open the TCP event-bus bridge (same permitted addresses as the SockJS bridge)");
   public static final ConfigKey GATEWAY_TCP_BRIDGE_PORT = new ConfigKey("gateway.tcp-bridge.port", PORT, 7000,
     "TCP event-bus bridge port; 0 picks a free one");
+  public static final ConfigKey GATEWAY_ADVERTISED_URL = new ConfigKey("gateway.advertised-url", STRING, "",
+    "URL clients reach this gateway at, sent to stream clients of a draining gateway as where to reconnect; "
+      + "empty: http://<cluster.host>:<http port>");
 
   // Each area lists its keys here; ALL is their concatenation (the order of conf/pulse.json and the README).
   public static final List<ConfigKey> NODE = List.of(NODE_ROLES, NODE_ID, NODE_HEALTH_PORT, NODE_DRAIN_MS,
@@ -245,7 +248,7 @@ public final class ConfigKeys {
     GATEWAY_SSE_HEARTBEAT_MS, GATEWAY_STREAM_LOOPS, GATEWAY_MAX_UPDATES_PER_SECOND, GATEWAY_REPLAY_BUFFER, GATEWAY_CLIENT_QUEUE,
     GATEWAY_SLOW_CLIENT_TIMEOUT_MS, GATEWAY_MAX_CONNECTIONS, GATEWAY_MAX_CONNECTIONS_PER_ADDRESS,
     GATEWAY_MAX_SUBSCRIPTIONS, GATEWAY_MAX_MESSAGE_BYTES, GATEWAY_CORS_ORIGINS, GATEWAY_JWT_SECRET,
-    GATEWAY_TCP_BRIDGE_ENABLED, GATEWAY_TCP_BRIDGE_PORT);
+    GATEWAY_TCP_BRIDGE_ENABLED, GATEWAY_TCP_BRIDGE_PORT, GATEWAY_ADVERTISED_URL);
 
   public static final List<ConfigKey> ALL = Stream.of(NODE, CLUSTER, SIMULATOR, INGEST, AGGREGATE, PERSIST, GATEWAY)
     .flatMap(List::stream).toList();
