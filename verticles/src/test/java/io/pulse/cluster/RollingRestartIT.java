@@ -33,14 +33,17 @@ import java.util.stream.IntStream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A rolling restart under load: three node processes from the fat jar on loopback, every one with every role
- * (ingest with the simulator, aggregate, persist to a fresh PostgreSQL database, gateway), each stopped gracefully
- * (SIGTERM: drain) and started again in turn, while one SSE subscriber per gateway listens. A subscriber told to
- * reconnect ({@code event: reconnect}) goes to another gateway.
+ * A rolling replacement under load, the way Kubernetes rolls a Deployment with {@code maxSurge: 1,
+ * maxUnavailable: 0}: three node processes from the fat jar on loopback, every one with every role (ingest with the
+ * simulator, aggregate, persist to a fresh PostgreSQL database, gateway), and one SSE subscriber per gateway. Each
+ * old node in turn gets a replacement (a new process on its own ports), which must be ready and seen by the
+ * gateways before the old one is stopped gracefully (SIGTERM: drain). A subscriber told to reconnect
+ * ({@code event: reconnect}) goes to the first gateway the notice names: the youngest, which is not replaced again.
  *
- * <p>Checks: every final 1-second result of the watched series from before the first restart to after the last
- * reached the subscribers (together) and the persisted history, none twice at any subscriber, and no subscriber
- * reconnected more than once per restart, each time at the first attempt and because it was told to.
+ * <p>Checks: every final 1-second result of the watched series from before the first replacement to after the last
+ * reached the subscribers (together) and the persisted history, none twice at any subscriber, and every subscriber
+ * reconnected exactly once over the whole roll (its gateway was replaced), because it was told to, at the first
+ * attempt, to the first gateway named: the replacement of the node it was on.
  */
 class RollingRestartIT {
 
@@ -48,12 +51,14 @@ class RollingRestartIT {
   private static final String ROLES = "ingest,aggregate,persist,gateway";
   private static final List<String> SERIES = List.of("trade.BTCUSDT", "trade.ETHUSDT");
   private static final int NODES = 3;
+  /** node i (0..2) is replaced by node i + NODES, on ports of its own */
+  private static final int SLOTS = 2 * NODES;
 
-  private final Process[] nodes = new Process[NODES];
-  private final int[] clusterPorts = IntStream.range(0, NODES).map(i -> TestNodes.freePort()).toArray();
-  private final int[] httpPorts = IntStream.range(0, NODES).map(i -> TestNodes.freePort()).toArray();
-  private final int[] healthPorts = IntStream.range(0, NODES).map(i -> TestNodes.freePort()).toArray();
-  private final int[] ingestPorts = IntStream.range(0, NODES).map(i -> TestNodes.freePort()).toArray();
+  private final Process[] nodes = new Process[SLOTS];
+  private final int[] clusterPorts = IntStream.range(0, SLOTS).map(i -> TestNodes.freePort()).toArray();
+  private final int[] httpPorts = IntStream.range(0, SLOTS).map(i -> TestNodes.freePort()).toArray();
+  private final int[] healthPorts = IntStream.range(0, SLOTS).map(i -> TestNodes.freePort()).toArray();
+  private final int[] ingestPorts = IntStream.range(0, SLOTS).map(i -> TestNodes.freePort()).toArray();
   // a cluster of its own: nodes of other test runs on this machine must not join it
   private final String clusterName = "pulse-it-" + java.util.UUID.randomUUID();
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -78,9 +83,9 @@ class RollingRestartIT {
   }
 
   @Test
-  @DisplayName("a graceful restart of every node in turn under load loses no final result, publishes none twice, and "
-    + "costs each stream client at most one reconnect per restart")
-  void restartEveryNodeInTurn() throws Exception {
+  @DisplayName("a rolling replacement of every node under load (the new node ready before the old one drains) loses "
+    + "no final result, publishes none twice, and costs each stream client one reconnect, to the gateway it was sent to")
+  void replaceEveryNodeInTurn() throws Exception {
     pgUrl = TestServers.freshDatabase(vertx);
     nodes[0] = start(0);
     waitReady(0); // the first node creates the tables alone
@@ -95,7 +100,7 @@ class RollingRestartIT {
 
     List<Subscriber> subscribers = new ArrayList<>();
     for (int i = 0; i < NODES; i++) {
-      Subscriber s = new Subscriber("sub" + i, i);
+      Subscriber s = new Subscriber("sub" + i, url(i));
       s.start();
       subscribers.add(s);
     }
@@ -105,24 +110,33 @@ class RollingRestartIT {
     long from = (System.currentTimeMillis() / 1000 + 2) * 1000;
     Thread.sleep(3000);
 
-    List<long[]> restarts = new ArrayList<>(); // {node, sigterm at, stopped at, ready at, members at}
     for (int i = 0; i < NODES; i++) {
-      long termAt = System.currentTimeMillis();
-      nodes[i].destroy(); // SIGTERM: the node drains
-      assertThat(nodes[i].waitFor(60, TimeUnit.SECONDS)).as("node %d stops after SIGTERM", i).isTrue();
-      long stoppedAt = System.currentTimeMillis();
-      int exit = nodes[i].exitValue();
-      nodes[i] = start(i);
-      waitReady(i);
+      int old = i;
+      int fresh = i + NODES;
+      long startAt = System.currentTimeMillis();
+      nodes[fresh] = start(fresh);
+      waitReady(fresh);
       long readyAt = System.currentTimeMillis();
-      waitMembers((i + 1) % NODES, NODES);
+      waitMembers(fresh, NODES + 1);
+      // the old gateway must know the new one is ready, or it could not send its clients there
+      TestNodes.waitUntil("node " + old + " sees the gateway of node " + fresh + " ready", 30_000,
+        () -> readyGateways(old).contains(url(fresh)));
+      long seenAt = System.currentTimeMillis();
+      Thread.sleep(5000); // partitions move to the new node (with their open windows)
+      long termAt = System.currentTimeMillis();
+      nodes[old].destroy(); // SIGTERM: the node drains
+      assertThat(nodes[old].waitFor(60, TimeUnit.SECONDS)).as("node %d stops after SIGTERM", old).isTrue();
+      long stoppedAt = System.currentTimeMillis();
+      int exit = nodes[old].exitValue();
+      nodes[old] = null;
+      waitMembers(fresh, NODES);
       long membersAt = System.currentTimeMillis();
-      restarts.add(new long[]{i, termAt, stoppedAt, readyAt, membersAt});
-      String line = String.format("node %d: drained and stopped in %d ms (exit code %d), ready again %d ms after its start, "
-          + "%d ms from SIGTERM to back in the cluster", i, stoppedAt - termAt, exit, readyAt - stoppedAt, membersAt - termAt);
+      String line = String.format("node %d replaced by node %d: ready %d ms after its start, seen ready by node %d %d ms "
+          + "later; node %d drained and stopped in %d ms (exit code %d), %d ms from SIGTERM to %d members", old, fresh,
+        readyAt - startAt, old, seenAt - readyAt, old, stoppedAt - termAt, exit, membersAt - termAt, NODES);
       System.out.println(line);
       report.append(line).append('\n');
-      Thread.sleep(6000); // the partitions move back to the restarted node (with their open windows)
+      Thread.sleep(5000); // the partitions of the old node settle on the others
     }
     long to = (System.currentTimeMillis() / 1000 - 3) * 1000; // windows that closed for sure
     Thread.sleep(3000);
@@ -159,18 +173,17 @@ class RollingRestartIT {
 
     assertThat(missingAtSubscribers).as("final results no subscriber received").isEmpty();
     assertThat(missingInHistory).as("final results missing in the persisted history").isEmpty();
-    for (Subscriber s : subscribers) {
+    for (int i = 0; i < NODES; i++) {
+      Subscriber s = subscribers.get(i);
       assertThat(s.duplicates.get()).as("final results %s received twice", s.name).isZero();
       assertThat(s.failedAttempts.get()).as("failed connection attempts of %s", s.name).isZero();
-      assertThat(s.reconnects).as("reconnects of %s", s.name).allMatch(r -> r.told);
-      for (long[] r : restarts) {
-        long end = r[4];
-        long during = s.reconnects.stream().filter(x -> x.at >= r[1] && x.at <= end).count();
-        assertThat(during).as("reconnects of %s while node %d restarted", s.name, r[0]).isLessThanOrEqualTo(1);
-      }
+      assertThat(s.reconnects).as("reconnects of %s over the whole roll", s.name).hasSize(1);
+      Reconnect r = s.reconnects.get(0);
+      assertThat(r.told()).as("%s was told to reconnect", s.name).isTrue();
+      assertThat(r.hint()).as("gateways named to %s", s.name).isNotEmpty();
+      assertThat(r.to()).as("%s went to the first gateway named: the replacement of its own", s.name)
+        .isEqualTo(r.hint().get(0)).isEqualTo(url(i + NODES));
     }
-    assertThat(subscribers.stream().mapToLong(s -> s.reconnects.size()).sum())
-      .as("every subscriber on a restarted gateway was told to reconnect").isGreaterThanOrEqualTo(NODES);
   }
 
   private Process start(int i) throws IOException {
@@ -202,10 +215,33 @@ class RollingRestartIT {
     });
   }
 
+  /** The URL a gateway advertises by default: http://cluster.host:http.port. */
+  private String url(int i) {
+    return "http://127.0.0.1:" + httpPorts[i];
+  }
+
+  /** The URLs of the gateways node i reports ready in /api/status. */
+  private List<String> readyGateways(int i) {
+    JsonObject s = json(httpPorts[i], "/api/status");
+    List<String> out = new ArrayList<>();
+    if (s != null) {
+      for (Object n : s.getJsonArray("nodes")) {
+        JsonObject gateway = ((JsonObject) n).getJsonObject("gateway");
+        if (gateway != null && gateway.getBoolean("ready", false)) {
+          out.add(gateway.getString("url"));
+        }
+      }
+    }
+    return out;
+  }
+
   /** The window starts of the persisted final 1-second results of a series in [from, to), through a gateway. */
   private Set<Long> history(String series, long from, long to) {
     for (int attempt = 0; attempt < 20; attempt++) {
-      for (int i = 0; i < NODES; i++) {
+      for (int i = 0; i < SLOTS; i++) {
+        if (nodes[i] == null) {
+          continue;
+        }
         JsonObject r = json(httpPorts[i], "/api/history?series=" + series + "&resolution=1000&from=" + from + "&to=" + to);
         if (r != null) {
           Set<Long> out = new TreeSet<>();
@@ -248,12 +284,16 @@ class RollingRestartIT {
     }
   }
 
-  private record Reconnect(long at, int from, int to, boolean told) {
+  private record Reconnect(long at, String from, String to, boolean told, List<String> hint) {
+  }
+
+  /** How a stream ended: told to reconnect (with the gateways named), or not. */
+  private record Ending(boolean told, List<String> gateways) {
   }
 
   /**
-   * An SSE client of the watched series at 1 s that, when its gateway tells it to reconnect (or the stream ends),
-   * connects to the next ready gateway. Keeps each final result's window start per series, with how often it came.
+   * An SSE client of the watched series at 1 s that, when its gateway tells it to reconnect, connects to the first
+   * gateway the notice names that answers. Keeps each final result's window start per series, with how often it came.
    */
   private final class Subscriber {
     final String name;
@@ -261,12 +301,10 @@ class RollingRestartIT {
     final AtomicInteger duplicates = new AtomicInteger();
     final AtomicInteger failedAttempts = new AtomicInteger();
     final List<Reconnect> reconnects = new CopyOnWriteArrayList<>();
-    /** when it was not connected: {from, to} */
-    final List<long[]> offline = new CopyOnWriteArrayList<>();
-    private volatile int gateway;
+    private volatile String gateway;
     private volatile boolean running = true;
 
-    Subscriber(String name, int gateway) {
+    Subscriber(String name, String gateway) {
       this.name = name;
       this.gateway = gateway;
     }
@@ -298,47 +336,51 @@ class RollingRestartIT {
     }
 
     private void run() {
+      Ending ending = listen(gateway, () -> { });
       while (running) {
-        boolean told = listen(gateway);
-        if (!running) {
-          return;
-        }
         long leftAt = System.currentTimeMillis();
-        int from = gateway;
-        int next = -1;
-        while (running && next < 0) {
-          for (int k = 1; k < NODES && next < 0; k++) {
-            int candidate = (from + k) % NODES;
-            if (ready(candidate)) {
-              next = candidate;
-            }
-          }
-          if (next < 0) {
-            sleep(200);
+        String from = gateway;
+        Ending told = ending;
+        List<String> candidates = new ArrayList<>(told.gateways());
+        if (candidates.isEmpty()) {
+          candidates.add(from); // no hint: the origin again (behind a load balancer, another gateway)
+        }
+        Ending next = null;
+        for (String candidate : candidates) {
+          gateway = candidate;
+          // counted once connected: the stream then runs until this gateway ends it
+          next = listen(candidate, () -> reconnects.add(new Reconnect(leftAt, from, candidate, told.told(), told.gateways())));
+          if (next != null || !running) {
+            break;
           }
         }
-        reconnects.add(new Reconnect(leftAt, from, next, told));
-        offline.add(new long[]{leftAt, System.currentTimeMillis()});
-        gateway = next;
+        ending = next != null ? next : new Ending(false, List.of());
       }
     }
 
-    /** Listens until the stream ends; true when the gateway said to reconnect. */
-    private boolean listen(int node) {
+    /**
+     * Listens until the stream ends; null when the connection failed (counted), otherwise how the stream ended.
+     * Connected streams end only when the gateway ends them (or this subscriber stops).
+     */
+    private Ending listen(String url, Runnable connected) {
       boolean[] told = {false};
+      List<String> named = new ArrayList<>();
       try {
-        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPorts[node]
-          + "/api/stream?series=trade.*&resolution=1s")).build();
+        HttpRequest req = HttpRequest.newBuilder(URI.create(url + "/api/stream?series=trade.*&resolution=1s")).build();
         HttpResponse<java.util.stream.Stream<String>> response = http.send(req, HttpResponse.BodyHandlers.ofLines());
         if (response.statusCode() != 200) {
           failedAttempts.incrementAndGet();
           sleep(500);
-          return false;
+          return null;
         }
+        connected.run();
         response.body().takeWhile(l -> running).forEach(line -> {
           if (line.equals("event: reconnect")) {
             told[0] = true;
-          } else if (line.startsWith("data: ") && !told[0]) {
+          } else if (line.startsWith("data: ") && told[0]) {
+            new JsonObject(line.substring(6)).getJsonArray("gateways", new JsonArray())
+              .forEach(g -> named.add((String) g));
+          } else if (line.startsWith("data: ")) {
             JsonObject r = new JsonObject(line.substring(6));
             if (r.getBoolean("final", false) && !r.getBoolean("correction", false)) {
               int times = finals.computeIfAbsent(r.getString("series"), k -> new ConcurrentHashMap<>())
@@ -353,9 +395,10 @@ class RollingRestartIT {
         if (running) {
           failedAttempts.incrementAndGet();
           sleep(500);
+          return null;
         }
       }
-      return told[0];
+      return new Ending(told[0], named);
     }
   }
 }
