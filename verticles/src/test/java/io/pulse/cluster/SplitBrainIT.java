@@ -127,6 +127,13 @@ class SplitBrainIT {
     }
     note("healed: merged %d ms after the link came back, one owner per partition %d ms later (%d + %d)",
       mergedAt - healAt, settledAt - mergedAt, ownedBy(0, 0), ownedBy(0, 1));
+    for (int i = 0; i < 2; i++) {
+      JsonObject aggregate = nodeEntry(status(i), "side" + SIDES[i]).getJsonObject("counters").getJsonObject("aggregate");
+      note("side %s after the merge: partitions handed over %d, taken over %d, hand-over windows dropped %d, "
+          + "hand-over failures %d", SIDES[i], aggregate.getLong("partitionsHandedOver", 0L),
+        aggregate.getLong("partitionsTakenOver", 0L), aggregate.getLong("handoverWindowsDropped", 0L),
+        aggregate.getLong("handoverFailures", 0L));
+    }
     assertThat(nodes[0].isAlive() && nodes[1].isAlive()).as("both nodes still run").isTrue();
   }
 
