@@ -1,6 +1,9 @@
 package io.pulse.persist;
 
 import io.pulse.model.Addresses;
+import io.pulse.model.Codecs;
+import io.pulse.model.ResultBatch;
+import io.pulse.model.WindowResult;
 import io.pulse.node.TestNodes;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -68,6 +71,12 @@ class PersistVerticleTest {
     return DownsamplerTest.window(series, 1000, start, 1.0, 2.0, start % 7);
   }
 
+  /** Publishes a final result as the aggregate role does for persistence: in a batch on FINAL_RESULTS. */
+  static void publishFinal(JsonObject result) {
+    Codecs.register(vertx.eventBus());
+    vertx.eventBus().publish(Addresses.FINAL_RESULTS, new ResultBatch(List.of(WindowResult.fromJson(result))));
+  }
+
   /** Rows of a series in PostgreSQL; -1 while the table does not exist yet. */
   static long pgCount(String series) {
     return await(pg.preparedQuery("SELECT count(*) FROM pulse_results WHERE series = $1").execute(Tuple.of(series))
@@ -88,7 +97,7 @@ class PersistVerticleTest {
     try {
       long base = System.currentTimeMillis() / 10_000 * 10_000 - 300_000;
       for (int i = 0; i < 100; i++) {
-        vertx.eventBus().publish(Addresses.RESULTS, result(series, base + i * 1000L));
+        publishFinal(result(series, base + i * 1000L));
       }
       TestNodes.waitUntil("PostgreSQL holds 100 results", 30_000, () -> pgCount(series) == 100);
       TestNodes.waitUntil("Redis holds the last 31 (30 s)", 30_000, () -> await(redis.send(
@@ -137,7 +146,7 @@ class PersistVerticleTest {
     String first = deploy(dataDir.resolve("a"), "--persist.pg.url=" + url, "--persist.ring-size=5");
     try {
       for (int i = 0; i < 20; i++) {
-        vertx.eventBus().publish(Addresses.RESULTS, result(series, base + i * 1000L));
+        publishFinal(result(series, base + i * 1000L));
       }
       TestNodes.waitUntil("PostgreSQL holds 20 results", 30_000, () -> pgCount(series) == 20);
     } finally {
@@ -193,7 +202,7 @@ class PersistVerticleTest {
             }
           }
           for (int s = 0; s < 5; s++) {
-            vertx.eventBus().publish(Addresses.RESULTS, result(series + "." + s, base + published / 5 * 1000L));
+            publishFinal(result(series + "." + s, base + published / 5 * 1000L));
             published++;
           }
           journalUsed.compareAndSet(false, Files.exists(journal));
@@ -244,7 +253,7 @@ class PersistVerticleTest {
           proxy.restore();
         }
         for (int s = 0; s < seriesCount; s++) {
-          vertx.eventBus().publish(Addresses.RESULTS, result(series + "." + s, base + published / seriesCount * 1000L));
+          publishFinal(result(series + "." + s, base + published / seriesCount * 1000L));
           published++;
         }
         journalUsed |= Files.exists(journal);
@@ -285,7 +294,7 @@ class PersistVerticleTest {
     String first = deploy(dataDir, "--persist.pg.url=", "--persist.ring-size=1");
     try {
       for (int i = 0; i < 10; i++) {
-        vertx.eventBus().publish(Addresses.RESULTS, result(series, base + i * 1000L));
+        publishFinal(result(series, base + i * 1000L));
       }
       TestNodes.waitUntil("the embedded PostgreSQL answers with 9 results", 90_000,
         () -> history(query).getJsonArray("tiers").stream()
