@@ -192,7 +192,7 @@ public final class PersistVerticle extends VerticleBase {
         stats.increment("resultsRejected");
         continue;
       }
-      JsonObject result = r.toJson();
+      Stored result = Stored.of(r); // encoded once, for every tier
       rings.computeIfAbsent(r.series(), k -> new TreeMap<>())
         .computeIfAbsent(r.resolution(), k -> new ResultRing(ringSize)).add(result);
       if (pgWriter != null) {

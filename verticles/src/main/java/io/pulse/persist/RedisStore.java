@@ -67,16 +67,16 @@ final class RedisStore implements ResultStore {
    * result: Redis work per batch grows with the series touched, not with the results.
    */
   @Override
-  public Future<Void> write(List<JsonObject> batch) {
+  public Future<Void> write(List<Stored> batch) {
     Map<String, KeyBatch> byKey = new LinkedHashMap<>();
-    Map<String, JsonObject> latest = new HashMap<>();
+    Map<String, Stored> latest = new HashMap<>();
     Set<String> series = new TreeSet<>();
-    for (JsonObject r : batch) {
-      String s = r.getString("series");
-      long res = r.getLong("resolution");
-      long start = r.getLong("start");
-      byKey.computeIfAbsent(historyKey(s, res), k -> new KeyBatch(res)).byStart.put(start, r.encode());
-      latest.merge(s + "@" + res, r, (a, b) -> b.getLong("start") >= a.getLong("start") ? b : a);
+    for (Stored r : batch) {
+      String s = r.result().series();
+      long res = r.result().resolution();
+      long start = r.result().start();
+      byKey.computeIfAbsent(historyKey(s, res), k -> new KeyBatch(res)).byStart.put(start, r.json());
+      latest.merge(s + "@" + res, r, (a, b) -> b.result().start() >= a.result().start() ? b : a);
       series.add(s);
     }
     List<Request> requests = new ArrayList<>(byKey.size() * 4 + 2);
@@ -110,7 +110,7 @@ final class RedisStore implements ResultStore {
     });
     if (!latest.isEmpty()) {
       Request hset = Request.cmd(Command.HSET).arg(LATEST_KEY);
-      latest.forEach((field, r) -> hset.arg(field).arg(r.encode()));
+      latest.forEach((field, r) -> hset.arg(field).arg(r.json()));
       requests.add(hset);
       Request sadd = Request.cmd(Command.SADD).arg(SERIES_KEY);
       series.forEach(sadd::arg);

@@ -13,7 +13,7 @@ interface ResultStore {
   String name();
 
   /** Writes a batch; rewriting a result already stored (same series, resolution and start) changes nothing. */
-  Future<Void> write(List<JsonObject> batch);
+  Future<Void> write(List<Stored> batch);
 
   /** The results of one series and resolution starting in [from, to), oldest first, at most {@code limit}. */
   Future<Slice> range(String series, long resolution, long from, long to, int limit);
