@@ -221,7 +221,7 @@ public final class PersistVerticle extends VerticleBase {
     boolean encoded = "true".equals(message.headers().get(Addresses.REPLY_ENCODED));
     queries.answer(q).onComplete(ar -> {
       if (ar.succeeded()) {
-        message.reply(encoded ? ar.result().toBuffer() : ar.result());
+        message.reply(encoded ? ar.result().toBuffer() : ar.result().toJson());
       } else {
         LOG.warn("history query {} failed: {}", q, ar.cause().toString());
         message.fail(500, "history query failed: " + ar.cause().getMessage());

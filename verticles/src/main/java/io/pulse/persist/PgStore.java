@@ -57,7 +57,8 @@ final class PgStore implements ResultStore {
       volume = EXCLUDED.volume, result = EXCLUDED.result
     WHERE pulse_results.result IS DISTINCT FROM EXCLUDED.result""";
 
-  private static final String RANGE = "SELECT result FROM pulse_results WHERE series = $1 AND resolution_ms = $2"
+  private static final String RANGE = "SELECT result, (extract(epoch FROM window_start) * 1000)::int8 FROM pulse_results"
+    + " WHERE series = $1 AND resolution_ms = $2"
     + " AND window_start >= " + TS.formatted("$3") + " AND window_start < " + TS.formatted("$4")
     + " ORDER BY window_start LIMIT $5";
 
@@ -352,10 +353,11 @@ final class PgStore implements ResultStore {
     long t = clamp(to);
     return ready().compose(v -> pool.preparedQuery(RANGE).execute(Tuple.of(series, resolution, f, t, limit)))
       .map(rows -> {
-        List<JsonObject> out = new ArrayList<>(rows.size());
+        List<ResultStore.Raw> out = new ArrayList<>(rows.size());
         for (Row row : rows) {
+          // text since schema step 2; a JsonObject only if a step-1 (jsonb) table is read
           Object value = row.getValue(0);
-          out.add(value instanceof JsonObject j ? j : new JsonObject(String.valueOf(value)));
+          out.add(new ResultStore.Raw(row.getLong(1), value instanceof JsonObject j ? j.encode() : String.valueOf(value)));
         }
         return new Slice(out, Long.MIN_VALUE);
       });

@@ -1,13 +1,11 @@
 package io.pulse.persist;
 
-import io.vertx.core.json.JsonObject;
-
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The newest final results of one series and resolution, oldest overwritten first. Results arrive in window order.
- * They are kept as taken in (no JsonObject per result); a query builds the JSON of the few it returns.
+ * They are kept as taken in, with their JSON encoded once: a query copies it into its answer.
  */
 final class ResultRing {
 
@@ -31,14 +29,14 @@ final class ResultRing {
   }
 
   /** Results whose window starts in [from, to), oldest first. */
-  List<JsonObject> range(long from, long to) {
-    List<JsonObject> out = new ArrayList<>();
+  List<ResultStore.Raw> range(long from, long to) {
+    List<ResultStore.Raw> out = new ArrayList<>();
     int oldest = (next - size + slots.length) % slots.length;
     for (int i = 0; i < size; i++) {
       Stored r = slots[(oldest + i) % slots.length];
       long start = r.result().start();
       if (start >= from && start < to) {
-        out.add(r.result().toJson());
+        out.add(new ResultStore.Raw(start, r.json()));
       }
     }
     return out;

@@ -8,6 +8,8 @@ import io.pulse.node.TestNodes;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -83,6 +85,12 @@ class PersistVerticleTest {
       .map(rows -> rows.iterator().next().getLong(0)).otherwise(-1L), 30);
   }
 
+  /** A history query as the REST gateway asks it: the reply encoded (results copied in as stored), parsed here. */
+  static JsonObject historyEncoded(JsonObject query) {
+    DeliveryOptions encoded = new DeliveryOptions().addHeader(Addresses.REPLY_ENCODED, "true");
+    return new JsonObject(await(vertx.eventBus().<Buffer>request(Addresses.HISTORY_QUERY, query, encoded), 30).body());
+  }
+
   static JsonObject history(JsonObject query) {
     return await(vertx.eventBus().<JsonObject>request(Addresses.HISTORY_QUERY, query), 30).body();
   }
@@ -108,6 +116,9 @@ class PersistVerticleTest {
         .containsExactlyElementsOf(java.util.stream.LongStream.range(0, 100).mapToObj(i -> base + i * 1000).toList());
       assertThat(all.getString("tier")).isEqualTo("postgres+redis+memory");
       assertThat(all.getBoolean("complete")).isTrue();
+      // the REST gateway's form: the same answer, encoded, with the results' JSON copied in as the tiers hold it
+      assertThat(historyEncoded(new JsonObject().put("series", series).put("from", base).put("to", base + 100_000)))
+        .isEqualTo(all);
       JsonArray tiers = all.getJsonArray("tiers");
       assertThat(tiers.getJsonObject(0)).isEqualTo(new JsonObject().put("tier", "memory").put("from", base + 90_000)
         .put("to", base + 100_000).put("count", 10));
@@ -125,6 +136,8 @@ class PersistVerticleTest {
         .put("step", 10_000));
       assertThat(coarse.getJsonArray("results")).hasSize(10)
         .allSatisfy(r -> assertThat(((JsonObject) r).getLong("count")).isEqualTo(30));
+      assertThat(historyEncoded(new JsonObject().put("series", series).put("from", base).put("to", base + 100_000)
+        .put("step", 10_000))).isEqualTo(coarse);
 
       Throwable bad = await(vertx.eventBus().request(Addresses.HISTORY_QUERY,
         new JsonObject().put("series", series).put("step", 1500)).transform(ar -> Future.succeededFuture(ar.cause())), 30);

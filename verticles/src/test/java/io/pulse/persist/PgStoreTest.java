@@ -106,7 +106,10 @@ class PgStoreTest {
       assertThat(count(store, "series = 'upsert.a'")).isEqualTo(500);
       assertThat(count(store, "series = 'upsert.a' AND max = 999")).isEqualTo(1);
       ResultStore.Slice slice = await(store.range("upsert.a", 1000, from + 3000, from + 4000, 10), 30);
-      assertThat(slice.results()).singleElement().satisfies(r -> assertThat(r.getDouble("max")).isEqualTo(999.0));
+      assertThat(slice.results()).singleElement().satisfies(r -> {
+        assertThat(r.start()).isEqualTo(from + 3000);
+        assertThat(r.toJson().getDouble("max")).isEqualTo(999.0);
+      });
     } finally {
       await(store.close(), 10);
     }
