@@ -31,9 +31,8 @@ import static io.pulse.model.ConfigKeys.*;
 
 /**
  * The persist role: keeps every final window result, taken in batches from {@link Addresses#FINAL_RESULTS}, in three
- * tiers (an in-memory ring per series and resolution,
- * Redis for the last hour, PostgreSQL for the retention period) and answers history and series queries over the
- * event bus. Writes to each durable tier go through a {@link StoreWriter}, so an outage buffers instead of losing.
+ * tiers (an in-memory ring per series and resolution, Redis for the last hour, PostgreSQL for the retention period)
+ * and answers history and series queries over the event bus. Writes to each durable tier go through a {@link StoreWriter}, so an outage buffers instead of losing.
  */
 public final class PersistVerticle extends VerticleBase {
 
