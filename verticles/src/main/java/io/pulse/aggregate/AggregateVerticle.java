@@ -3,6 +3,7 @@ package io.pulse.aggregate;
 import io.pulse.model.Addresses;
 import io.pulse.model.Codecs;
 import io.pulse.model.Partitions;
+import io.pulse.model.ResultBatch;
 import io.pulse.model.RoleStats;
 import io.pulse.model.Sample;
 import io.pulse.model.SampleBatch;
@@ -28,7 +29,8 @@ import static io.pulse.model.ConfigKeys.*;
 /**
  * The aggregate role: owns some partitions of the series (all of them on a single aggregate node), applies their
  * sample batches to the {@link AggregationEngine}, acknowledges each batch once applied, publishes provisional and
- * final results on {@link Addresses#RESULTS}, and evaluates alert rules on the final ones.
+ * final results on {@link Addresses#RESULTS}, the final ones also in batches on {@link Addresses#FINAL_RESULTS} (for
+ * persistence), and evaluates alert rules on the final ones.
  *
  * <p>Batches for one partition arrive on {@code pulse.samples.<p>}, registered only by the partition's owner. A
  * batch of mixed series sent to {@link Addresses#SAMPLES} is split by partition and forwarded to the owners; it is
@@ -41,6 +43,10 @@ public final class AggregateVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(AggregateVerticle.class);
   private static final long LOG_EVERY_MS = 60_000;
+  /** A batch of final results goes out this long after its first result at the latest, */
+  private static final long FINALS_FLUSH_MS = 10;
+  /** or as soon as it holds this many. */
+  private static final int FINALS_MAX = 1000;
 
   private AggregationEngine engine;
   private AlertEvaluator alerts;
@@ -60,6 +66,9 @@ public final class AggregateVerticle extends VerticleBase {
   private boolean stopping;
   private final List<Long> timers = new ArrayList<>();
   private long capLoggedAt = Long.MIN_VALUE;
+  /** Final results gathered for the next {@link Addresses#FINAL_RESULTS} batch, in order of production. */
+  private List<WindowResult> finals = new ArrayList<>();
+  private boolean finalsFlushPlanned;
 
   @Override
   public Future<?> start() {
@@ -126,6 +135,7 @@ public final class AggregateVerticle extends VerticleBase {
         // whatever was not handed over is published as it stands: a graceful stop publishes every window it has seen
         engine.closeAll();
         outbox.drainFinals();
+        flushFinals();
         List<Future<?>> closing = new ArrayList<>();
         partitionConsumers.values().forEach(c -> closing.add(c.unregister()));
         partitionConsumers.clear();
@@ -291,12 +301,32 @@ public final class AggregateVerticle extends VerticleBase {
 
   private void publish(WindowResult r) {
     vertx.eventBus().publish(Addresses.RESULTS, r.toJson());
+    if (r.isFinal()) {
+      finals.add(r);
+      if (finals.size() >= FINALS_MAX) {
+        flushFinals();
+      } else if (!finalsFlushPlanned) {
+        finalsFlushPlanned = true;
+        vertx.setTimer(FINALS_FLUSH_MS, id -> {
+          finalsFlushPlanned = false;
+          flushFinals();
+        });
+      }
+    }
     if (r.isCorrection()) {
       stats.increment("windowsCorrected");
     } else if (r.isFinal()) {
       stats.increment("windowsClosed");
     } else {
       stats.increment("windowsProvisional");
+    }
+  }
+
+  /** Publishes the final results gathered so far as one batch: persistence takes them in per batch, not one by one. */
+  private void flushFinals() {
+    if (!finals.isEmpty()) {
+      vertx.eventBus().publish(Addresses.FINAL_RESULTS, new ResultBatch(finals));
+      finals = new ArrayList<>();
     }
   }
 }

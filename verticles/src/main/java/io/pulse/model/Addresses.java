@@ -26,6 +26,15 @@ public final class Addresses {
   public static final String RESULTS = "pulse.public.results";
 
   /**
+   * Publish, aggregate to persist. Body: a {@link ResultBatch} (binary codec {@link ResultBatchCodec}) of final
+   * results only (first finals and corrections, never provisional ones), in the order they were produced. Every
+   * final result published on {@link #RESULTS} is also in one of these batches, published within 10 ms or as soon as
+   * 1,000 are gathered: the persist role takes in hundreds of results per message instead of one each, and never
+   * sees the provisional ones. Not reachable through the bridges.
+   */
+  public static final String FINAL_RESULTS = "pulse.results.final";
+
+  /**
    * Publish, every verticle every second. Body: JSON {@code {node, role, at, counters:{..}, rates:{..}}}; a
    * gateway adds {@code url} (where clients reach it), {@code startedAt} (epoch ms) and {@code ready} (its node's
    * readiness). The gateways gather them for {@code /api/status} and for the list of gateways a draining gateway
