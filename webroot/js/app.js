@@ -17,7 +17,7 @@ const state = {
   search: '',
 };
 const stats = { frames: 0, lastFrameMs: 0, totalFrameMs: 0, maxFrameMs: 0, updates: 0, historyRequests: 0,
-  historyLoaded: 0, connects: 0, reconnects: 0, alerts: 0 };
+  historyLoaded: 0, connects: 0, reconnects: 0, alerts: 0, rowsDrawn: 0, rowsSkipped: 0 };
 let pending = [];
 let frameRequested = false;
 let listDirty = true;
@@ -187,8 +187,29 @@ function placeRow(name, tr) {
   body.insertBefore(tr, before);
 }
 
-function renderOverviewRow(s) {
+// Rows off screen are not drawn: with hundreds of series most of the overview is scrolled away, and text and
+// sparkline changes there would still cost layout and paint every frame. They are drawn when they scroll into view.
+const visibleRows = new Set();
+const staleRows = new Set();
+const rowObserver = new IntersectionObserver(entries => {
+  for (const e of entries) {
+    const name = e.target.dataset.series;
+    if (e.isIntersecting) {
+      visibleRows.add(name);
+      if (staleRows.delete(name)) renderOverviewRow(store.get(name), true);
+    } else {
+      visibleRows.delete(name);
+    }
+  }
+}, { rootMargin: '200px 0px' });
+
+function renderOverviewRow(s, force = false) {
   let tr = overviewRows.get(s.name);
+  if (tr && !force && !visibleRows.has(s.name)) {
+    staleRows.add(s.name);
+    stats.rowsSkipped++;
+    return;
+  }
   if (!tr) {
     tr = document.createElement('tr');
     tr.dataset.series = s.name;
@@ -205,13 +226,16 @@ function renderOverviewRow(s) {
     tr.append(name, document.createElement('td'), document.createElement('td'), sparkCell);
     overviewRows.set(s.name, tr);
     placeRow(s.name, tr);
+    rowObserver.observe(tr);
   }
+  stats.rowsDrawn++;
   if (!s.latest) return;
   const v = valueOf(s.kind, s.latest);
   tr.children[1].textContent = fmt(v);
   tr.dataset.value = String(v);
   const c = s.change();
-  tr.children[2].textContent = c === null ? '' : (c >= 0 ? '+' : '') + (c * 100).toFixed(2) + '%';
+  tr.children[2].textContent = c === null ? (s.previousFinal ? '–' : '')
+    : (c >= 0 ? '+' : '') + (c * 100).toFixed(2) + '%';
   tr.children[2].className = c === null ? '' : c >= 0 ? 'up' : 'down';
   drawSpark(tr.children[3].firstChild, s.spark);
 }
@@ -322,18 +346,53 @@ async function refreshCluster() {
   try {
     const s = await (await fetch('api/status')).json();
     $('node').textContent = 'node ' + s.node;
+    renderStorage(s.nodes || []);
     $('cluster-rows').replaceChildren(...(s.nodes || []).map(n => {
       const tr = document.createElement('tr');
       const rates = n.rates || {}, counters = n.counters || {};
       const gw = counters.gateway || {};
-      const cells = [n.node, (n.roles || []).join(', '), fmt(rates.ingest?.samplesIn ?? 0),
-        fmt(rates.gateway?.resultsIn ?? 0), String((gw.sseClients || 0) + (gw.wsClients || 0))];
-      for (const c of cells) { const td = document.createElement('td'); td.textContent = c; tr.append(td); }
+      const rate = v => Math.round(v || 0).toLocaleString('en');
+      const cells = [n.node, (n.roles || []).join(', '), rate(rates.ingest?.samplesIn),
+        rate(rates.gateway?.resultsIn), String((gw.sseClients || 0) + (gw.wsClients || 0))];
+      for (const c of cells) { const td = document.createElement('td'); td.textContent = c; td.title = c; tr.append(td); }
       return tr;
     }));
   } catch (e) {
     // disconnected: the connection state already says so
   }
+}
+
+/**
+ * Where history lives right now, from the persist nodes' counters: the operator and the user both need to know
+ * when it is memory only, or when a store is down and results wait in the buffer and journal.
+ */
+export function storageSummary(nodes) {
+  const persist = nodes.map(n => (n.counters || {}).persist).filter(Boolean);
+  if (persist.length === 0) return { level: 'bad', text: 'history: no persist node' };
+  const problems = [];
+  let kind = 'PostgreSQL';
+  for (const p of persist) {
+    if (p['postgres.off']) kind = 'memory only (PostgreSQL off)';
+    else if (p['postgres.memoryOnly']) kind = 'memory + journal (PostgreSQL did not start)';
+    else if (p['postgres.embedded'] && kind === 'PostgreSQL') kind = 'embedded PostgreSQL';
+    for (const store of ['postgres', 'redis']) {
+      if (p[store + '.up'] === 0) {
+        const waiting = (p[store + '.buffered'] || 0) + (p[store + '.journaled'] || 0);
+        problems.push(`${store === 'postgres' ? 'PostgreSQL' : 'Redis'} down, ${waiting} waiting`);
+      }
+    }
+  }
+  const memoryOnly = kind.startsWith('memory');
+  return { level: problems.length ? 'bad' : memoryOnly ? 'warn' : 'ok',
+    text: 'history: ' + [kind, ...problems].join('; ') };
+}
+
+function renderStorage(nodes) {
+  const el = $('storage');
+  const { level, text } = storageSummary(nodes);
+  el.textContent = text;
+  el.dataset.level = level;
+  el.title = level === 'ok' ? 'results are persisted' : 'results are kept in memory and the journal; see the node logs';
 }
 
 // ---- controls ---------------------------------------------------------------------------------------------------
@@ -356,8 +415,10 @@ function setupControls() {
     state.resolution = Number(res.value);
     savePrefs();
     for (const s of store.values()) s.replace([]);
-    overviewRows.forEach(tr => tr.remove());
+    overviewRows.forEach(tr => { rowObserver.unobserve(tr); tr.remove(); });
     overviewRows.clear();
+    visibleRows.clear();
+    staleRows.clear();
     loadHistory([...state.picked]);
   };
   for (const b of $('ranges').querySelectorAll('button')) {

@@ -90,7 +90,16 @@ export class Chart {
         { label: 'p50', stroke: accent, width: 1.5 },
         { label: 'p90', stroke: warn, width: 1.5 },
         { label: 'p99', stroke: bad, width: 1.5 },
+        { label: 'req/s', scale: 'rate', stroke: muted, width: 1, dash: [4, 4] },
       ];
+      axes.push({ scale: 'rate', side: 1, stroke: muted, grid: { show: false }, size: 50 });
+    } else if (series.kind === 'errors') {
+      lines = [
+        { label: 'error rate', stroke: bad, width: 1.5, value: (u, v) => v == null ? '--' : (v * 100).toFixed(2) + '%' },
+        { label: 'req/s', scale: 'rate', stroke: muted, width: 1, dash: [4, 4] },
+      ];
+      axes[1] = { ...axes[1], values: (u, vals) => vals.map(v => (v * 100).toFixed(1) + '%') };
+      axes.push({ scale: 'rate', side: 1, stroke: muted, grid: { show: false }, size: 50 });
     } else {
       lines = [{ label: 'mean', stroke: accent, width: 1.5 }, { label: 'max', stroke: muted, width: 1, dash: [4, 4] }];
     }
@@ -115,8 +124,14 @@ export class Chart {
       const emaLine = pts.every(p => p.ema !== undefined) ? pts.map(p => p.ema) : ema(close, SMA_N);
       return [xs, close, smaLine, emaLine, pts.map(p => p.volume ?? 0)];
     }
+    // requests per second from the count and the window's span: right for merged (decimated) windows too
+    const perSecond = p => (p.end > p.start ? p.count / ((p.end - p.start) / 1000) : null);
     if (s.kind === 'latency') {
-      return [xs, pts.map(p => p.p50 ?? p.mean), pts.map(p => p.p90 ?? null), pts.map(p => p.p99 ?? p.max)];
+      return [xs, pts.map(p => p.p50 ?? p.mean), pts.map(p => p.p90 ?? null), pts.map(p => p.p99 ?? p.max),
+        pts.map(perSecond)];
+    }
+    if (s.kind === 'errors') {
+      return [xs, pts.map(p => p.mean), pts.map(perSecond)];
     }
     return [xs, pts.map(p => p.mean), pts.map(p => p.max)];
   }

@@ -6,6 +6,7 @@ const SPARK_POINTS = 60;
 export function kindOf(name) {
   if (name.startsWith('trade.')) return 'trade';
   if (name.startsWith('svc.') && name.endsWith('.latency')) return 'latency';
+  if (name.startsWith('svc.') && name.endsWith('.error')) return 'errors';
   return 'plain';
 }
 
@@ -69,14 +70,14 @@ export class Series {
       if (pts[lo] && pts[lo].start === r.start) pts[lo] = r; else pts.splice(lo, 0, r);
     }
     if (pts.length > MAX_POINTS) this.points = decimate(pts, MAX_POINTS / 2 + MAX_POINTS / 4);
-    if (!this.latest || r.start >= this.latest.start) {
-      this.latest = r;
-      if (r.final !== false && (!this.lastFinal || r.start > this.lastFinal.start)) {
-        this.previousFinal = this.lastFinal;
-        this.lastFinal = r;
-        this.spark.push(valueOf(this.kind, r));
-        if (this.spark.length > SPARK_POINTS) this.spark.shift();
-      }
+    if (!this.latest || r.start >= this.latest.start) this.latest = r;
+    // a window's final result comes after the next window's first provisional one (it waits for the allowed
+    // lateness), so finals are tracked on their own, not only when they are the latest result
+    if (r.final !== false && (!this.lastFinal || r.start > this.lastFinal.start)) {
+      this.previousFinal = this.lastFinal;
+      this.lastFinal = r;
+      this.spark.push(valueOf(this.kind, r));
+      if (this.spark.length > SPARK_POINTS) this.spark.shift();
     }
     this.version++;
   }
@@ -90,6 +91,7 @@ export class Series {
   change() {
     if (!this.lastFinal || !this.previousFinal) return null;
     const a = valueOf(this.kind, this.previousFinal), b = valueOf(this.kind, this.lastFinal);
-    return a ? (b - a) / Math.abs(a) : null;
+    if (a === 0) return b === 0 ? 0 : null; // from zero: no meaningful fraction (shown as a dash)
+    return (b - a) / Math.abs(a);
   }
 }

@@ -45,6 +45,10 @@ try {
   await page.goto(url);
   await page.waitForSelector('#connection[data-state="connected"]', { timeout: 20000 });
   step('connected');
+  // the test node runs without PostgreSQL: the page must say history is memory only
+  await page.waitForFunction(() => /memory only/.test(document.querySelector('#storage').textContent), null,
+    { timeout: 20000 });
+  step('storage state shown: ' + await page.textContent('#storage'));
 
   const row = '#overview-rows tr[data-series="trade.BTCUSDT"]';
   await page.waitForSelector(row + '[data-value]', { timeout: 20000 });
@@ -56,9 +60,17 @@ try {
   await page.check('#series-list li[data-series="trade.BTCUSDT"] input[type="checkbox"]');
   await page.waitForSelector('#series-list li[data-series="svc.checkout.latency"]', { timeout: 20000 });
   await page.check('#series-list li[data-series="svc.checkout.latency"] input[type="checkbox"]');
+  await page.check('#series-list li[data-series="svc.checkout.error"] input[type="checkbox"]');
   await page.waitForFunction(() => [...document.querySelectorAll('.chart')]
     .every(c => Number(c.dataset.points || 0) >= 2 && c.querySelector('canvas')), null, { timeout: 20000 });
-  step('charts draw points');
+  const legends = await page.evaluate(() => [...document.querySelectorAll('.chart')].map(c =>
+    [c.dataset.series, [...c.querySelectorAll('.u-legend .u-label')].map(l => l.textContent)]));
+  for (const [name, want] of [['trade.BTCUSDT', ['close', 'volume']], ['svc.checkout.latency', ['p50', 'p99', 'req/s']],
+    ['svc.checkout.error', ['error rate', 'req/s']]]) {
+    const got = (legends.find(([n]) => n === name) || [name, []])[1];
+    if (!want.every(w => got.includes(w))) throw new Error(`chart of ${name} lacks ${want}: ${JSON.stringify(got)}`);
+  }
+  step('charts draw points: ' + JSON.stringify(legends));
 
   const before = await stats();
   await page.click('#ranges button[data-range="3600000"]');
@@ -70,9 +82,38 @@ try {
   await need('alert');
   await page.waitForSelector('#alert-list li.firing[data-rule="browser-test-rule"]', { timeout: 20000 });
   step('alert shown');
-  await page.waitForTimeout(1500);
+  // every overview row shows its change once two windows of it are final
+  try {
+    await page.waitForFunction(() => [...document.querySelectorAll('#overview-rows tr')]
+      .every(tr => /%$|^–$/.test(tr.children[2].textContent)), null, { timeout: 20000 });
+  } catch (e) {
+    throw new Error('overview rows without a change: ' + JSON.stringify(await page.evaluate(() =>
+      [...document.querySelectorAll('#overview-rows tr')].map(tr => [tr.dataset.series, tr.children[1].textContent,
+        tr.children[2].textContent, window.pulse.store.get(tr.dataset.series).lastFinal?.start,
+        window.pulse.store.get(tr.dataset.series).previousFinal?.start]))));
+  }
+  step('overview shows the change of every series');
+  await page.waitForTimeout(1000);
   await page.screenshot({ path: screenshotPath });
   step('screenshot saved');
+
+  // light and dark themes, and a phone's width: one column, nothing wider than the screen
+  const themeBefore = await page.evaluate(() => document.documentElement.dataset.theme);
+  await page.click('#theme');
+  const themeAfter = await page.evaluate(() => document.documentElement.dataset.theme);
+  if (themeBefore === themeAfter || !['light', 'dark'].includes(themeAfter)) {
+    throw new Error(`the theme toggle did not switch: ${themeBefore} -> ${themeAfter}`);
+  }
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(300);
+  const phone = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth,
+    charts: [...document.querySelectorAll('.chart')].map(c => Math.round(c.getBoundingClientRect().width)) }));
+  if (phone.scrollWidth > 392 || phone.charts.some(w => w > 390)) {
+    throw new Error('the page is wider than a 390 px phone: ' + JSON.stringify(phone));
+  }
+  step(`themes ${themeBefore} -> ${themeAfter}; phone width 390 px: ` + JSON.stringify(phone));
+  await page.click('#theme');
+  await page.setViewportSize({ width: 1440, height: 900 });
 
   restarting = true;
   await need('stop');
@@ -127,7 +168,91 @@ try {
       heapMB: performance.memory ? Math.round(performance.memory.usedJSHeapSize / 1048576) : null,
       framesDuring: p.stats.frames - startStats.frames };
   });
-  step('measured 200 series: ' + JSON.stringify(perf));
+  step('measured 200 series, worst case: ' + JSON.stringify(perf));
+
+  // a real feed: every one of the 200 series holding a day of 1-minute history (1,440 windows, decimated to the
+  // page's bound) and updated 4 times a second (gateway.max-updates-per-second), for 5 s
+  perf.realistic = await page.evaluate(async () => {
+    const p = window.pulse;
+    const res = p.state.resolution;
+    const names = Array.from({ length: 200 }, (_, i) => `bench.s${String(i).padStart(3, '0')}`);
+    const t0 = Date.now();
+    const dayStart = t0 - 1440 * res;
+    for (const [i, name] of names.entries()) {
+      p.store.get(name).replace(Array.from({ length: 1440 }, (_, k) => {
+        const v = 100 + Math.sin(k / 50 + i) * 10;
+        return { series: name, resolution: res, start: dayStart + k * res, end: dayStart + (k + 1) * res, count: 10,
+          sum: v * 10, min: v - 1, max: v + 1, mean: v, first: v, last: v, final: true };
+      }));
+    }
+    const historyPoints = Math.max(...names.map(n => p.store.get(n).points.length));
+    const intervals = [];
+    const costs = [];
+    let sent = 0;
+    let last = performance.now();
+    const begin = last;
+    while (performance.now() - begin < 5000) {
+      const due = Math.floor((performance.now() - begin) / 1000 * 800);
+      for (; sent < due; sent++) {
+        const i = sent % 200;
+        const tick = Math.floor(sent / 200);
+        const v = 100 + Math.sin(tick / 10 + i) * 10;
+        const start = t0 + Math.floor(tick / 4) * res;
+        p.inject({ series: names[i], resolution: res, start, end: start + res, count: 10, sum: v * 10, min: v - 1,
+          max: v + 1, mean: v, first: v, last: v, final: tick % 4 === 3 });
+      }
+      await new Promise(r => requestAnimationFrame(r));
+      const now = performance.now();
+      intervals.push(now - last);
+      costs.push(p.stats.lastFrameMs);
+      last = now;
+    }
+    const q = (a, f) => a.slice().sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor(a.length * f))];
+    return { historyWindows: 1440, historyPoints, resultsPerSecond: 800, results: sent, frames: intervals.length, updateCostMsP50: q(costs, 0.5),
+      updateCostMsP95: q(costs, 0.95), frameIntervalMsP50: q(intervals, 0.5), frameIntervalMsP95: q(intervals, 0.95),
+      rowsDrawn: p.stats.rowsDrawn, rowsSkipped: p.stats.rowsSkipped };
+  });
+  step('measured 200 series at 4 updates/s each: ' + JSON.stringify(perf.realistic));
+
+  // an hour of that feed in compressed time (200 series x 4 results/s x 3,600 s = 2.88 M results, 10 s of feed per
+  // frame): the JavaScript heap after a forced GC must level off once every series holds its maximum of points
+  const cdp = await page.context().newCDPSession(page);
+  const heapAfterGc = async () => {
+    await cdp.send('HeapProfiler.collectGarbage');
+    return (await cdp.send('Runtime.getHeapUsage')).usedSize;
+  };
+  // after what the earlier steps fed, so every result is newer than the points the series hold
+  const hourT0 = Math.ceil((Date.now() + 60_000) / 1000) * 1000;
+  const feedMinutes = (from, to) => page.evaluate(async ([from, to, t0]) => {
+    const p = window.pulse;
+    const res = p.state.resolution;
+    const names = Array.from({ length: 200 }, (_, i) => `bench.s${String(i).padStart(3, '0')}`);
+    for (let sec = from * 60; sec < to * 60; sec += 10) {
+      for (let k = sec; k < sec + 10; k++) {
+        for (let q = 0; q < 4; q++) {
+          for (let i = 0; i < 200; i++) {
+            const v = 100 + Math.sin(k / 30 + i) * 10 + q;
+            p.inject({ series: names[i], resolution: res, start: t0 + k * res, end: t0 + (k + 1) * res, count: 10,
+              sum: v * 10, min: v - 1, max: v + 1, mean: v, first: v, last: v, final: q === 3 });
+          }
+        }
+      }
+      await new Promise(r => requestAnimationFrame(r));
+    }
+    return p.stats.updates;
+  }, [from, to, hourT0]);
+  const hourStart = Date.now();
+  await feedMinutes(0, 25);
+  const heapWarm = await heapAfterGc();
+  await feedMinutes(25, 60);
+  const heapHour = await heapAfterGc();
+  const pointsMax = await page.evaluate(() => Math.max(...[...window.pulse.store.values()].map(s => s.points.length)));
+  perf.hour = { results: 200 * 4 * 3600, seconds: Math.round((Date.now() - hourStart) / 1000),
+    heapAt25MinMB: +(heapWarm / 1048576).toFixed(1), heapAt60MinMB: +(heapHour / 1048576).toFixed(1), pointsMax };
+  step('an hour of 200 series in compressed time: ' + JSON.stringify(perf.hour));
+  if (heapHour > heapWarm * 1.25 + 4 * 1048576 || pointsMax > (await page.evaluate(() => window.pulse.MAX_POINTS))) {
+    throw new Error('the page grows over an hour: ' + JSON.stringify(perf.hour));
+  }
   if (jsErrors.length || consoleErrors.length) {
     throw new Error('errors in the page: ' + JSON.stringify({ jsErrors, consoleErrors, missing }));
   }

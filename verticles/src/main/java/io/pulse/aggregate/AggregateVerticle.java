@@ -3,6 +3,7 @@ package io.pulse.aggregate;
 import io.pulse.model.Addresses;
 import io.pulse.model.Codecs;
 import io.pulse.model.Partitions;
+import io.pulse.model.ResultBatch;
 import io.pulse.model.RoleStats;
 import io.pulse.model.Sample;
 import io.pulse.model.SampleBatch;
@@ -28,16 +29,24 @@ import static io.pulse.model.ConfigKeys.*;
 /**
  * The aggregate role: owns some partitions of the series (all of them on a single aggregate node), applies their
  * sample batches to the {@link AggregationEngine}, acknowledges each batch once applied, publishes provisional and
- * final results on {@link Addresses#RESULTS}, and evaluates alert rules on the final ones.
+ * final results on {@link Addresses#RESULTS}, the final ones also in batches on {@link Addresses#FINAL_RESULTS} (for
+ * persistence), and evaluates alert rules on the final ones.
  *
  * <p>Batches for one partition arrive on {@code pulse.samples.<p>}, registered only by the partition's owner. A
  * batch of mixed series sent to {@link Addresses#SAMPLES} is split by partition and forwarded to the owners; it is
  * acknowledged once every part is.
+ *
+ * <p>When partitions move (a node joins, or drains), their open state moves with them ({@link PartitionHandover}):
+ * a graceful move loses nothing. A partition this node gained waits for that state before it listens.
  */
 public final class AggregateVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(AggregateVerticle.class);
   private static final long LOG_EVERY_MS = 60_000;
+  /** A batch of final results goes out this long after its first result at the latest, */
+  private static final long FINALS_FLUSH_MS = 10;
+  /** or as soon as it holds this many. */
+  private static final int FINALS_MAX = 1000;
 
   private AggregationEngine engine;
   private AlertEvaluator alerts;
@@ -48,8 +57,18 @@ public final class AggregateVerticle extends VerticleBase {
   private DeliveryOptions forwardOptions;
   private MessageConsumer<SampleBatch> mixedConsumer;
   private final Map<Integer, MessageConsumer<SampleBatch>> partitionConsumers = new HashMap<>();
+  /** partitions gained and waiting for their old owner's state: the timer that gives up waiting */
+  private final Map<Integer, Long> awaiting = new HashMap<>();
+  private PartitionHandover handover;
+  private ResultOutbox outbox;
+  private MessageConsumer<io.vertx.core.buffer.Buffer> handoverConsumer;
+  private String nodeId;
+  private boolean stopping;
   private final List<Long> timers = new ArrayList<>();
   private long capLoggedAt = Long.MIN_VALUE;
+  /** Final results gathered for the next {@link Addresses#FINAL_RESULTS} batch, in order of production. */
+  private List<WindowResult> finals = new ArrayList<>();
+  private boolean finalsFlushPlanned;
 
   @Override
   public Future<?> start() {
@@ -68,6 +87,7 @@ public final class AggregateVerticle extends VerticleBase {
       bus.publish(Addresses.ALERTS, event);
     });
     stats = new RoleStats(NODE_ID.stringIn(conf), "aggregate");
+    outbox = new ResultOutbox(context, this::publish);
     partitions = AGGREGATE_PARTITIONS.intIn(conf);
     forwardOptions = new DeliveryOptions().setSendTimeout(INGEST_ACK_TIMEOUT_MS.longIn(conf));
     long provisionalMs = AGGREGATE_PROVISIONAL_INTERVAL_MS.longIn(conf);
@@ -75,46 +95,134 @@ public final class AggregateVerticle extends VerticleBase {
     timers.add(stats.publishEverySecond(vertx));
     timers.add(vertx.setPeriodic(tickMs, id -> tick(provisionalMs > 0)));
     alertStore = new AlertStore(vertx, settings.resolutions(), alerts);
-    ownership = new PartitionOwnership(vertx, NODE_ID.stringIn(conf), partitions, this::ownPartitions);
+    nodeId = NODE_ID.stringIn(conf);
+    ownership = new PartitionOwnership(vertx, nodeId, partitions, this::ownPartitions);
+    handover = new PartitionHandover(vertx, nodeId, engine, partitions, stats);
+    handoverConsumer = bus.consumer(PartitionHandover.addressOf(nodeId), this::onHandover);
     mixedConsumer = bus.consumer(Addresses.SAMPLES, this::onMixedBatch);
-    return Future.all(mixedConsumer.completion(), alertStore.start(AGGREGATE_ALERT_RULES.listIn(conf)))
+    return Future.all(mixedConsumer.completion(), handoverConsumer.completion(),
+        alertStore.start(AGGREGATE_ALERT_RULES.listIn(conf)))
       .compose(v -> ownership.start());
   }
 
+  /**
+   * Drains: stops taking mixed batches, marks this node leaving, hands each owned partition's open state to its
+   * next owner among the remaining members, and only then leaves the members map. Alone (or standalone), it
+   * publishes its open windows as they stand instead.
+   */
   @Override
   public Future<?> stop() {
+    stopping = true;
     timers.forEach(vertx::cancelTimer);
-    List<Future<?>> closing = new ArrayList<>();
-    closing.add(mixedConsumer.unregister());
-    partitionConsumers.values().forEach(c -> closing.add(c.unregister()));
-    closing.add(ownership.stop());
-    closing.add(alertStore.stop());
-    // Flush what is open so a graceful stop publishes every window it has seen samples for.
-    engine.closeAll();
-    return Future.join(closing);
+    awaiting.values().forEach(vertx::cancelTimer);
+    awaiting.clear();
+    return mixedConsumer.unregister().otherwiseEmpty()
+      .compose(v -> ownership.leave())
+      .recover(err -> {
+        LOG.warn("could not mark this node leaving in {} ({}); publishing its open windows as they stand",
+          PartitionOwnership.MEMBERS_MAP, err.getMessage());
+        return Future.succeededFuture(List.of());
+      })
+      .compose(rest -> {
+        if (rest.isEmpty()) {
+          return Future.succeededFuture();
+        }
+        List<Future<Void>> sent = new ArrayList<>();
+        List.copyOf(partitionConsumers.keySet()).forEach(p -> sent.add(giveAway(p, Partitions.owner(p, rest))));
+        return Future.join(sent).mapEmpty();
+      })
+      .eventually(() -> {
+        // whatever was not handed over is published as it stands: a graceful stop publishes every window it has seen
+        engine.closeAll();
+        outbox.drainFinals();
+        flushFinals();
+        List<Future<?>> closing = new ArrayList<>();
+        partitionConsumers.values().forEach(c -> closing.add(c.unregister()));
+        partitionConsumers.clear();
+        closing.add(handoverConsumer.unregister());
+        closing.add(ownership.stop());
+        closing.add(alertStore.stop());
+        return Future.join(closing);
+      });
   }
 
-  /** Registers the partitions this node gained, and for those it lost closes their windows as they stand. */
-  private void ownPartitions(BitSet mine) {
-    BitSet lost = new BitSet();
-    partitionConsumers.keySet().forEach(p -> {
-      if (!mine.get(p)) {
-        lost.set(p);
+  /**
+   * Applies a new assignment: partitions lost are handed over to their new owners; partitions gained listen at once,
+   * or once their old owner's state came when that owner is still there to send it.
+   */
+  private void ownPartitions(PartitionOwnership.Assignment assignment) {
+    BitSet mine = assignment.mine();
+    List.copyOf(partitionConsumers.keySet()).stream().filter(p -> !mine.get(p))
+      .forEach(p -> giveAway(p, Partitions.owner(p, assignment.members())));
+    List.copyOf(awaiting.keySet()).stream().filter(p -> !mine.get(p))
+      .forEach(p -> vertx.cancelTimer(awaiting.remove(p)));
+    mine.stream().filter(p -> !partitionConsumers.containsKey(p) && !awaiting.containsKey(p)).forEach(p -> {
+      String before = previousOwner(p, assignment);
+      if (before != null && !before.equals(nodeId) && assignment.present().contains(before)) {
+        awaiting.put(p, vertx.setTimer(PartitionHandover.WAIT_MS, id -> {
+          awaiting.remove(p);
+          stats.increment("handoverWaitsTimedOut");
+          LOG.warn("partition {} came to this node but its old owner {} sent no state within {} ms; taking it "
+            + "without (that node's open windows of the partition are lost)", p, before, PartitionHandover.WAIT_MS);
+          listen(p);
+        }));
+      } else {
+        listen(p);
       }
     });
-    lost.stream().forEach(p -> partitionConsumers.remove(p).unregister());
-    if (!lost.isEmpty()) {
-      engine.closeMatching(series -> lost.get(Partitions.of(series, partitions)));
-    }
-    mine.stream().filter(p -> !partitionConsumers.containsKey(p)).forEach(p ->
-      partitionConsumers.put(p, vertx.eventBus().consumer(Partitions.address(p), this::onBatch)));
     stats.set("partitionsOwned", mine.cardinality());
-    stats.set("aggregateMembers", ownership.members().size());
-    LOG.info("this node owns {} of {} partitions; aggregate members {}", mine.cardinality(), partitions,
-      ownership.members());
+    stats.set("aggregateMembers", assignment.members().size());
+    LOG.info("this node owns {} of {} partitions ({} waiting for their state); aggregate members {}",
+      mine.cardinality(), partitions, awaiting.size(), assignment.members());
   }
 
-  private void onBatch(Message<SampleBatch> message) {
+  /** Who owned {@code p} before: by the previous members, or, on a first assignment, by the others. */
+  private String previousOwner(int p, PartitionOwnership.Assignment assignment) {
+    List<String> before = assignment.previous();
+    if (before.isEmpty()) {
+      before = new ArrayList<>(assignment.members());
+      before.remove(nodeId);
+    }
+    return Partitions.owner(p, before);
+  }
+
+  /** Stops taking partition {@code p}'s batches, then hands its state over: nothing can slip in between. */
+  private Future<Void> giveAway(int p, String target) {
+    MessageConsumer<SampleBatch> consumer = partitionConsumers.remove(p);
+    if (consumer != null) {
+      consumer.unregister();
+    }
+    return handover.send(p, target);
+  }
+
+  private void listen(int p) {
+    if (!partitionConsumers.containsKey(p)) {
+      partitionConsumers.put(p, vertx.eventBus().consumer(Partitions.address(p), m -> onBatch(p, m)));
+    }
+  }
+
+  private void onHandover(Message<io.vertx.core.buffer.Buffer> message) {
+    if (stopping) {
+      message.fail(503, "aggregate node " + nodeId + " is stopping");
+      return;
+    }
+    int p = handover.receive(message);
+    if (p >= 0) {
+      Long timer = awaiting.remove(p);
+      if (timer != null) {
+        vertx.cancelTimer(timer);
+      }
+      ownership.adopted(p);
+      listen(p);
+    }
+  }
+
+  private void onBatch(int partition, Message<SampleBatch> message) {
+    if (!partitionConsumers.containsKey(partition)) {
+      // reached us after the partition moved away: refused, so the sender sends it again to the new owner
+      message.fail(503, "partition " + partition + " moved away from aggregate node " + nodeId);
+      return;
+    }
     apply(message.body().samples());
     message.reply(null);
   }
@@ -172,21 +280,53 @@ public final class AggregateVerticle extends VerticleBase {
   }
 
   private void tick(boolean provisional) {
-    engine.tick(System.currentTimeMillis(), provisional);
+    boolean stillSending = outbox.busy();
+    if (provisional && stillSending) {
+      stats.increment("provisionalTicksSkipped");
+    }
+    engine.tick(System.currentTimeMillis(), provisional && !stillSending);
+    stats.set("resultsWaiting", outbox.waiting());
     stats.set("series", engine.seriesCount());
     stats.set("seriesExpired", engine.expired());
     stats.set("openWindows", engine.openWindows());
   }
 
+  /** From the engine: alerts see final results at once; publishing goes through the outbox, in slices. */
   private void onResult(WindowResult r) {
+    if (r.isFinal() && !r.isCorrection()) {
+      alerts.onResult(r);
+    }
+    outbox.add(r);
+  }
+
+  private void publish(WindowResult r) {
     vertx.eventBus().publish(Addresses.RESULTS, r.toJson());
+    if (r.isFinal()) {
+      finals.add(r);
+      if (finals.size() >= FINALS_MAX) {
+        flushFinals();
+      } else if (!finalsFlushPlanned) {
+        finalsFlushPlanned = true;
+        vertx.setTimer(FINALS_FLUSH_MS, id -> {
+          finalsFlushPlanned = false;
+          flushFinals();
+        });
+      }
+    }
     if (r.isCorrection()) {
       stats.increment("windowsCorrected");
     } else if (r.isFinal()) {
       stats.increment("windowsClosed");
-      alerts.onResult(r);
     } else {
       stats.increment("windowsProvisional");
+    }
+  }
+
+  /** Publishes the final results gathered so far as one batch: persistence takes them in per batch, not one by one. */
+  private void flushFinals() {
+    if (!finals.isEmpty()) {
+      vertx.eventBus().publish(Addresses.FINAL_RESULTS, new ResultBatch(finals));
+      finals = new ArrayList<>();
     }
   }
 }

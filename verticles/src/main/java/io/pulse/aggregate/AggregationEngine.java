@@ -59,6 +59,7 @@ public final class AggregationEngine {
   private long finals;
   private long provisionals;
   private long corrections;
+  private long handoverDropped;
 
   AggregationEngine(EngineSettings settings, Consumer<WindowResult> sink) {
     this.settings = settings;
@@ -269,6 +270,81 @@ public final class AggregationEngine {
       }
       it.remove();
     }
+  }
+
+  /**
+   * Removes the matching series and returns their whole state (open and retained windows, moving averages, late
+   * counters, watermarks) for another node to {@link #adopt}: a partition hand-over. Nothing is published.
+   */
+  public io.vertx.core.buffer.Buffer export(Predicate<String> which) {
+    io.vertx.core.buffer.Buffer out = io.vertx.core.buffer.Buffer.buffer();
+    java.util.List<Series> leaving = new java.util.ArrayList<>();
+    Iterator<Series> it = series.values().iterator();
+    while (it.hasNext()) {
+      Series st = it.next();
+      if (which.test(st.key)) {
+        leaving.add(st);
+        it.remove();
+      }
+    }
+    out.appendInt(leaving.size());
+    for (Series st : leaving) {
+      StateReader.writeString(out, st.key);
+      out.appendLong(st.maxTs).appendLong(st.lastInputAt);
+      StateReader.writeBoolean(out, st.dirty);
+      for (SeriesTrack track : st.tracks) {
+        track.writeTo(out);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Takes over series {@link #export}ed by an engine with the same {@link #stateFormat}. A series this engine does
+   * not hold continues exactly where it was; one it holds already (it took samples of it meanwhile) gets the
+   * incoming open windows merged, except those it closed already, which are counted in {@link #handoverDropped}.
+   * Returns the number of series taken over. The series cap does not apply: these series existed already.
+   */
+  public int adopt(io.vertx.core.buffer.Buffer state) {
+    StateReader in = new StateReader(state);
+    int n = in.readInt();
+    for (int i = 0; i < n; i++) {
+      Series incoming = new Series(in.readString(), settings, mergeUp);
+      incoming.maxTs = in.readLong();
+      incoming.lastInputAt = in.readLong();
+      incoming.dirty = in.readBoolean();
+      for (SeriesTrack track : incoming.tracks) {
+        track.readFrom(in);
+      }
+      Series here = series.get(incoming.key);
+      if (here == null) {
+        series.put(incoming.key, incoming);
+        incoming.refresh(mergeUp);
+      } else {
+        here.maxTs = Math.max(here.maxTs, incoming.maxTs);
+        here.lastInputAt = Math.max(here.lastInputAt, incoming.lastInputAt);
+        here.dirty = true;
+        for (int t = 0; t < here.tracks.length; t++) {
+          handoverDropped += here.tracks[t].mergeFrom(incoming.tracks[t]);
+        }
+        here.refresh(mergeUp);
+      }
+    }
+    return n;
+  }
+
+  /**
+   * What the state of {@link #export} depends on: two engines can hand series to each other only when these are
+   * equal (resolutions, percentiles, moving-average N, late policy).
+   */
+  public String stateFormat() {
+    return java.util.Arrays.toString(settings.resolutions()) + ";percentiles=" + settings.percentiles() + ";n="
+      + settings.movingAverageN() + ";correct=" + settings.correctLate() + ";v1";
+  }
+
+  /** Incoming windows of adopted series that could not be merged because this engine had closed them. */
+  public long handoverDropped() {
+    return handoverDropped;
   }
 
   public int seriesCount() {

@@ -44,6 +44,30 @@ final class MovingAverages {
     next = (next + 1) % ring.length;
   }
 
+  /** Whether a closed window was recorded yet. */
+  boolean isEmpty() {
+    return size == 0;
+  }
+
+  /** Writes the state, for a hand-over to another node (N is the same there: the hand-over checks the settings). */
+  void writeTo(io.vertx.core.buffer.Buffer out) {
+    out.appendInt(size).appendInt(next).appendDouble(sum).appendDouble(ema);
+    for (double v : ring) {
+      out.appendDouble(v);
+    }
+  }
+
+  /** Becomes the state {@link #writeTo} wrote. */
+  void readFrom(StateReader in) {
+    size = in.readInt();
+    next = in.readInt();
+    sum = in.readDouble();
+    ema = in.readDouble();
+    for (int i = 0; i < ring.length; i++) {
+      ring[i] = in.readDouble();
+    }
+  }
+
   double ema() {
     return ema;
   }

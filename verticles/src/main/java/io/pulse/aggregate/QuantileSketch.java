@@ -52,6 +52,30 @@ final class QuantileSketch extends SketchBuckets {
     }
   }
 
+  /** Writes everything recorded, for a hand-over to another node. */
+  void writeTo(io.vertx.core.buffer.Buffer out) {
+    out.appendLong(zeros);
+    positive.writeBuckets(out);
+    boolean hasNegative = negative != null && negative.total > 0;
+    StateReader.writeBoolean(out, hasNegative);
+    if (hasNegative) {
+      negative.writeBuckets(out);
+    }
+  }
+
+  /** Replaces the content with what {@link #writeTo} wrote. */
+  void readFrom(StateReader in) {
+    reset();
+    zeros = in.readLong();
+    positive.readBuckets(in);
+    if (in.readBoolean()) {
+      if (negative == null) {
+        negative = new SketchBuckets();
+      }
+      negative.readBuckets(in);
+    }
+  }
+
   void reset() {
     zeros = 0;
     positive.clear();

@@ -175,6 +175,69 @@ final class SeriesTrack {
     return openCount > 0 || retained != null && !retained.isEmpty();
   }
 
+  /** Writes the whole track (open and retained windows, averages, counters) for a hand-over to another node. */
+  void writeTo(io.vertx.core.buffer.Buffer out) {
+    out.appendLong(closedUpTo).appendLong(late);
+    averages.writeTo(out);
+    out.appendInt(openCount);
+    for (int i = 0; i < openCount; i++) {
+      open[i].writeTo(out);
+    }
+    out.appendInt(retained == null ? 0 : retained.size());
+    if (retained != null) {
+      retained.forEach(acc -> acc.writeTo(out));
+    }
+  }
+
+  /** Becomes, fresh, the track {@link #writeTo} wrote. */
+  void readFrom(StateReader in) {
+    closedUpTo = in.readLong();
+    late = in.readLong();
+    averages.readFrom(in);
+    int n = in.readInt();
+    open = new WindowAccumulator[Math.max(2, n)];
+    for (int i = 0; i < n; i++) {
+      open[i] = new WindowAccumulator(settings.percentiles()).readFrom(in);
+    }
+    openCount = n;
+    int kept = in.readInt();
+    for (int i = 0; i < kept; i++) {
+      WindowAccumulator acc = new WindowAccumulator(settings.percentiles()).readFrom(in);
+      if (retained != null) {
+        retained.addLast(acc);
+      }
+    }
+  }
+
+  /**
+   * Adds a track of the same series handed over by another node to this one, which took samples of the series
+   * itself meanwhile (a hand-over that came after its wait ran out). Open windows merge; an incoming window that
+   * this track already closed cannot be merged any more: returns how many such windows were dropped.
+   */
+  int mergeFrom(SeriesTrack other) {
+    int dropped = 0;
+    late += other.late;
+    for (int i = 0; i < other.openCount; i++) {
+      WindowAccumulator incoming = other.open[i];
+      if (incoming.end <= closedUpTo) {
+        dropped++;
+      } else {
+        openAt(incoming.start).merge(incoming);
+      }
+    }
+    closedUpTo = Math.max(closedUpTo, other.closedUpTo);
+    if (averages.isEmpty()) {
+      averages.readFrom(other.averagesState());
+    }
+    return dropped;
+  }
+
+  private StateReader averagesState() {
+    io.vertx.core.buffer.Buffer b = io.vertx.core.buffer.Buffer.buffer();
+    averages.writeTo(b);
+    return new StateReader(b);
+  }
+
   /** The open window that contains {@code time}, or null. */
   WindowAccumulator openContaining(long time) {
     for (int i = openCount - 1; i >= 0; i--) {

@@ -59,6 +59,32 @@ class SketchBuckets {
     highest = Integer.MIN_VALUE;
   }
 
+  /** Writes the counts (only the non-empty range) for a hand-over. */
+  void writeBuckets(io.vertx.core.buffer.Buffer out) {
+    out.appendLong(total);
+    if (total > 0) {
+      out.appendInt(lowest).appendInt(highest);
+      for (int index = lowest; index <= highest; index++) {
+        out.appendInt(counts[index - base]);
+      }
+    }
+  }
+
+  /** Replaces the counts with what {@link #writeBuckets} wrote. */
+  void readBuckets(StateReader in) {
+    clear();
+    if (in.readLong() > 0) {
+      int low = in.readInt();
+      int high = in.readInt();
+      for (int index = low; index <= high; index++) {
+        int c = in.readInt();
+        if (c != 0) {
+          add(index, c);
+        }
+      }
+    }
+  }
+
   /** The middle of the bucket holding the value of rank {@code rank} (1-based, ascending). */
   double valueAtRank(long rank) {
     long seen = 0;

@@ -124,6 +124,41 @@ final class WindowAccumulator {
     dirty = true;
   }
 
+  /** Writes the whole window, for a hand-over to another node. */
+  void writeTo(io.vertx.core.buffer.Buffer out) {
+    out.appendLong(start).appendLong(end).appendLong(count).appendDouble(sum).appendDouble(min).appendDouble(max)
+      .appendLong(firstTs).appendDouble(first).appendLong(lastTs).appendDouble(last).appendDouble(volume)
+      .appendDouble(valueTimesVolume).appendInt(finals).appendDouble(sma).appendDouble(ema);
+    StateReader.writeBoolean(out, dirty);
+    if (sketch != null) { // both ends have percentiles on or off alike: the hand-over checks the settings first
+      sketch.writeTo(out);
+    }
+  }
+
+  /** Becomes the window {@link #writeTo} wrote. */
+  WindowAccumulator readFrom(StateReader in) {
+    start = in.readLong();
+    end = in.readLong();
+    count = in.readLong();
+    sum = in.readDouble();
+    min = in.readDouble();
+    max = in.readDouble();
+    firstTs = in.readLong();
+    first = in.readDouble();
+    lastTs = in.readLong();
+    last = in.readDouble();
+    volume = in.readDouble();
+    valueTimesVolume = in.readDouble();
+    finals = in.readInt();
+    sma = in.readDouble();
+    ema = in.readDouble();
+    dirty = in.readBoolean();
+    if (sketch != null) {
+      sketch.readFrom(in);
+    }
+    return this;
+  }
+
   /** The result, with percentiles from the sketch when there is one. */
   WindowResult result(String series, long resolution, boolean isFinal, double sma, double ema, long late,
                       int revision) {

@@ -40,6 +40,7 @@ public final class GatewayVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
   private static final DeliveryOptions QUERY_TIMEOUT = new DeliveryOptions().setSendTimeout(5000);
+  private static final DeliveryOptions LOCAL_TIMEOUT = new DeliveryOptions().setSendTimeout(2000);
   /** WebSocket frames above this close the socket (1009); below it, oversized messages get an error message. */
   private static final int MAX_FRAME_BYTES = 1 << 20;
 
@@ -67,7 +68,13 @@ public final class GatewayVerticle extends VerticleBase {
     metrics = new MetricsEndpoint(NODE_ID.stringIn(conf), feed, () -> cluster.nodes(System.currentTimeMillis()));
     auth = new BearerAuth(vertx, GATEWAY_JWT_SECRET.stringIn(conf));
     bridgePolicy = new BridgePolicy(stats);
+    stats.describe("startedAt", System.currentTimeMillis());
+    stats.describe("ready", false);
     stats.publishEverySecond(vertx);
+    // the other gateways send clients only to ready ones: this node's readiness goes into every report
+    vertx.setPeriodic(1000, id -> vertx.eventBus().<JsonObject>request(Addresses.NODE_INFO, null, LOCAL_TIMEOUT)
+      .onSuccess(reply -> stats.describe("ready", reply.body().getBoolean("ready", false)))
+      .onFailure(err -> stats.describe("ready", false)));
     var results = vertx.eventBus().<JsonObject>consumer(Addresses.RESULTS, m -> onResult(m.body()));
     var alerts = vertx.eventBus().<JsonObject>consumer(Addresses.ALERTS, m -> onAlert(m.body()));
     var reports = vertx.eventBus().<JsonObject>consumer(Addresses.STATS, m -> cluster.onStats(m.body()));
@@ -99,13 +106,28 @@ public final class GatewayVerticle extends VerticleBase {
       return loop;
     }, new DeploymentOptions().setInstances(count)).onSuccess(id -> {
       httpPort = loops.get(0).actualPort();
+      stats.describe("url", advertisedUrl(config(), httpPort));
       LOG.info("gateway serving HTTP on {}:{} from {} event loop(s) (gateway.stream-loops)", host, httpPort, count);
     });
   }
 
+  /**
+   * Where clients reach this gateway: {@code gateway.advertised-url} when set (a proxy or a per-pod name), else the
+   * cluster host (an address the other nodes reach this one at, where {@code http.host} may be 0.0.0.0) and port.
+   */
+  static String advertisedUrl(JsonObject conf, int port) {
+    String url = GATEWAY_ADVERTISED_URL.stringIn(conf);
+    if (!url.isBlank()) {
+      return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+    String host = CLUSTER_HOST.stringIn(conf);
+    return "http://" + (host.isBlank() ? "127.0.0.1" : host) + ":" + port;
+  }
+
   /** A hub for the calling stream loop (called on that loop's event loop). */
   private StreamHub newHub() {
-    return new StreamHub(vertx, feed, stats, limits);
+    String self = NODE_ID.stringIn(config());
+    return new StreamHub(vertx, feed, stats, limits, () -> cluster.otherReadyGateways(self, System.currentTimeMillis()));
   }
 
   @Override

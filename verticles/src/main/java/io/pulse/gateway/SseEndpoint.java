@@ -11,7 +11,9 @@ import java.util.List;
  * {@code GET /api/stream?series=a,b*&resolution=1s[&since=id]}: server-sent events. Every event has an
  * {@code id:}; a client reconnecting with {@code Last-Event-ID} (browsers do it by themselves) or {@code ?since=}
  * first receives what it missed from the hub's recent buffer. If the buffer no longer holds all of it, a
- * {@code : gap} comment says so (fill it from /api/history).
+ * {@code : gap} comment says so (fill it from /api/history). When the gateway stops, the stream ends with an
+ * {@code event: reconnect} whose data names the other ready gateways, youngest first (see
+ * {@link StreamClient#goAway}).
  */
 final class SseEndpoint {
 
@@ -121,6 +123,17 @@ final class SseEndpoint {
     @Override
     void disconnect() {
       response.reset();
+    }
+
+    @Override
+    void goAway(long retryMs, List<String> gateways) {
+      if (response.closed()) {
+        return;
+      }
+      // EventSource ignores the unknown event type, honours retry: and reconnects by itself (to its own URL) when
+      // the stream ends; a client that reads the event can go to the first of the gateways named instead
+      response.end("event: reconnect\ndata: " + reconnectNotice(retryMs, gateways).encode() + "\nretry: " + retryMs
+        + "\n\n");
     }
   }
 }

@@ -1,5 +1,8 @@
 package io.pulse.gateway;
 
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -55,8 +58,22 @@ abstract class StreamClient {
   /** Sends a notice that does not belong to the numbered stream (SSE comment, WebSocket control message). */
   abstract void notice(String type, String text);
 
-  /** Closes the connection from the server side. */
+  /** Closes the connection from the server side (a client too slow to keep). */
   abstract void disconnect();
+
+  /**
+   * Tells the client this gateway is going away and it should connect again, to another gateway, after
+   * {@code retryMs}; then ends the connection. {@code gateways}: the URLs of the other ready gateways, youngest
+   * first (may be empty: the client retries its own origin, a load balancer). SSE: an {@code event: reconnect} with
+   * a {@code retry:} hint; WebSocket: a {@code {"type":"reconnect"}} message, then close code 1001 (going away).
+   */
+  abstract void goAway(long retryMs, List<String> gateways);
+
+  /** The body of the reconnect notice, the same for SSE and WebSocket. */
+  JsonObject reconnectNotice(long retryMs, List<String> gateways) {
+    return new JsonObject().put("reason", "gateway stopping").put("retryMs", retryMs).put("lastId", cursor)
+      .put("gateways", new JsonArray(gateways));
+  }
 
   /** Queues an event for the next {@link #flushOutbox()}; from here on it counts as sent. */
   void queue(StreamEvent event, long now) {

@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Fans the {@link StreamFeed}'s events out to the SSE and WebSocket clients of one stream event loop (each
@@ -33,6 +34,8 @@ final class StreamHub {
 
   private static final Logger LOG = LoggerFactory.getLogger(StreamHub.class);
   private static final long TICK_MS = 25;
+  /** The retry hint given to clients when the gateway stops: soon, and a load balancer sends them elsewhere. */
+  static final long RECONNECT_MS = 1000;
   /** Bursts larger than this (the aggregator's usual tick is a few kilobytes) are fanned out in slices. */
   private static final int SLICE_BYTES = 32 * 1024;
   private static final int SLICE_EVENTS = 256;
@@ -45,6 +48,7 @@ final class StreamHub {
   private final StreamFeed feed;
   private final RoleStats stats;
   private final Limits limits;
+  private final Supplier<List<String>> otherGateways;
   private final long minIntervalMs;
   private final Set<StreamClient> clients = new LinkedHashSet<>();
   private final Set<StreamClient> withHeld = new HashSet<>();
@@ -60,7 +64,8 @@ final class StreamHub {
   private long queueDrops;
 
   /** Creates the hub of the calling event loop and registers it with the feed. */
-  StreamHub(Vertx vertx, StreamFeed feed, RoleStats stats, Limits limits) {
+  StreamHub(Vertx vertx, StreamFeed feed, RoleStats stats, Limits limits, Supplier<List<String>> otherGateways) {
+    this.otherGateways = otherGateways;
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.feed = feed;
@@ -72,11 +77,26 @@ final class StreamHub {
     this.lastDelivered = feed.register(this);
   }
 
+  /**
+   * The gateway stops: every client is told to reconnect elsewhere (see {@link StreamClient#goAway}), and where:
+   * the other ready gateways, youngest first.
+   */
   void close() {
     feed.unregister(this);
     vertx.cancelTimer(tickTimer);
     vertx.cancelTimer(heartbeatTimer);
-    List.copyOf(clients).forEach(StreamClient::disconnect);
+    List<StreamClient> leaving = List.copyOf(clients);
+    List<String> gateways = leaving.isEmpty() ? List.of() : otherGateways.get();
+    leaving.forEach(client -> {
+      flush(client, System.currentTimeMillis());
+      client.goAway(RECONNECT_MS, gateways);
+      remove(client);
+    });
+    if (!leaving.isEmpty()) {
+      stats.add("clientsToldToReconnect", leaving.size());
+      LOG.info("told {} stream clients to reconnect to another gateway, first of {}", leaving.size(),
+        gateways.isEmpty() ? "none known (they retry their own origin)" : gateways);
+    }
   }
 
   StreamFeed feed() {

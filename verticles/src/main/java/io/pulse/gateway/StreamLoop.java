@@ -44,7 +44,8 @@ final class StreamLoop extends VerticleBase {
   @Override
   public Future<?> stop() {
     hub.close();
-    return server.close();
+    // the clients' connections end themselves once the reconnect notice is written: give them a moment to flush
+    return server.shutdown(2, java.util.concurrent.TimeUnit.SECONDS);
   }
 
   int actualPort() {

@@ -25,7 +25,9 @@ import java.util.Set;
  *   {"op":"ping","id":7}                            answered by {"type":"pong","id":7,"at":ms}
  * </pre>
  * Server to client: {@code {"type":"result"|"alert","id":n,"data":{...}}}, acknowledgements
- * ({@code subscribed}, {@code unsubscribed}, {@code resumed}, {@code pong}) and
+ * ({@code subscribed}, {@code unsubscribed}, {@code resumed}, {@code pong}), {@code {"type":"reconnect","retryMs":n,
+ * "gateways":[url,..]}} (the other ready gateways, youngest first) just before the socket closes (code 1001) because
+ * the gateway is stopping, and
  * {@code {"type":"error","op":..,"error":"reason"}}. A bad message is answered with an error and the socket
  * stays open.
  */
@@ -120,6 +122,15 @@ final class WsEndpoint {
     @Override
     void disconnect() {
       ws.close((short) 1008, "too slow: behind for too long");
+    }
+
+    @Override
+    void goAway(long retryMs, List<String> gateways) {
+      if (ws.isClosed()) {
+        return;
+      }
+      control(new JsonObject().put("type", "reconnect").mergeIn(reconnectNotice(retryMs, gateways)));
+      ws.close((short) 1001, "gateway stopping: reconnect to another");
     }
 
     void control(JsonObject message) {

@@ -46,6 +46,7 @@ final class ExchangeFeed implements IngestSource {
 
   private final Vertx vertx;
   private final RoleStats stats;
+  private final SourceMetrics metrics;
   private final SampleValidator validator;
   private final Rejects rejects;
   private final SampleFunnel funnel;
@@ -71,6 +72,7 @@ final class ExchangeFeed implements IngestSource {
   ExchangeFeed(IngestContext context) {
     this.vertx = context.vertx();
     this.stats = context.stats();
+    this.metrics = context.metrics();
     this.validator = context.validator();
     this.rejects = context.rejects();
     this.funnel = context.funnel(name());
@@ -110,7 +112,7 @@ final class ExchangeFeed implements IngestSource {
 
   @Override
   public Future<Void> start() {
-    SourceState.show(stats, name(), SourceState.STARTING);
+    metrics.state(name(), SourceState.STARTING);
     for (String kind : kinds) {
       if (!kind.equals("trade") && !kind.equals("aggTrade")) {
         return Future.failedFuture(new IllegalArgumentException(INGEST_EXCHANGE_STREAMS.name()
@@ -164,7 +166,7 @@ final class ExchangeFeed implements IngestSource {
     lastHeardAt = now;
     lastPingAt = now;
     stats.increment("exchange.connects");
-    SourceState.show(stats, name(), SourceState.CONNECTED);
+    metrics.state(name(), SourceState.CONNECTED);
     // the old socket of a rollover may still deliver a few trades: they count too, the trade ids drop doubles
     ws.textMessageHandler(this::onMessage);
     ws.binaryMessageHandler(data -> {
@@ -192,7 +194,7 @@ final class ExchangeFeed implements IngestSource {
   }
 
   private void scheduleReconnect() {
-    SourceState.show(stats, name(), SourceState.RECONNECTING);
+    metrics.state(name(), SourceState.RECONNECTING);
     stats.increment("exchange.reconnects");
     long delay = backoff.nextDelay();
     reconnectDelays.add(delay);
@@ -227,7 +229,7 @@ final class ExchangeFeed implements IngestSource {
       connect();
     }
     if (!funnel.hasCapacity()) {
-      SourceState.show(stats, name(), SourceState.LAGGING);
+      metrics.state(name(), SourceState.LAGGING);
     }
   }
 
@@ -243,7 +245,7 @@ final class ExchangeFeed implements IngestSource {
     if (message.containsKey("error") || (message.containsKey("code") && message.containsKey("msg"))) {
       Object error = message.containsKey("error") ? message.getValue("error") : message;
       LOG.warn("exchange feed: the exchange reports an error: {}", error);
-      SourceState.show(stats, name(), SourceState.ERROR);
+      metrics.state(name(), SourceState.ERROR);
       rejects.reject(name(), RejectReason.SERVER_ERROR, "exchange error " + error, text);
       return;
     }
@@ -264,7 +266,7 @@ final class ExchangeFeed implements IngestSource {
     }
     funnel.add(checked.sample());
     backoff.reset();
-    SourceState.show(stats, name(), funnel.hasCapacity() ? SourceState.CONNECTED : SourceState.LAGGING);
+    metrics.state(name(), funnel.hasCapacity() ? SourceState.CONNECTED : SourceState.LAGGING);
   }
 
   /** A trade or aggTrade payload to a sample; a duplicate (same trade id again) is neither sample nor reject. */

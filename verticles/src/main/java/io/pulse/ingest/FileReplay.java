@@ -28,6 +28,7 @@ final class FileReplay implements IngestSource {
 
   private final Vertx vertx;
   private final RoleStats stats;
+  private final SourceMetrics metrics;
   private final SampleValidator validator;
   private final Rejects rejects;
   private final SampleFunnel funnel;
@@ -45,6 +46,7 @@ final class FileReplay implements IngestSource {
   FileReplay(IngestContext context) {
     this.vertx = context.vertx();
     this.stats = context.stats();
+    this.metrics = context.metrics();
     this.validator = context.validator();
     this.rejects = context.rejects();
     this.funnel = context.funnel(name());
@@ -61,7 +63,7 @@ final class FileReplay implements IngestSource {
 
   @Override
   public Future<Void> start() {
-    SourceState.show(stats, name(), SourceState.STARTING);
+    metrics.state(name(), SourceState.STARTING);
     if (path.isBlank()) {
       return Future.failedFuture(new IllegalArgumentException(INGEST_REPLAY_PATH.name()
         + ": ingest.replay.enabled is true but no file is set; give --ingest.replay.path=<file.csv>"));
@@ -76,11 +78,11 @@ final class FileReplay implements IngestSource {
         parser.maxRecordSize(64 * 1024);
         parser.handler(this::onLine);
         parser.exceptionHandler(err -> {
-          SourceState.show(stats, name(), SourceState.ERROR);
+          metrics.state(name(), SourceState.ERROR);
           LOG.error("replay of {} stopped at line {}: {}", path, line, err.getMessage());
         });
         parser.endHandler(v -> finished());
-        SourceState.show(stats, name(), SourceState.CONNECTED);
+        metrics.state(name(), SourceState.CONNECTED);
         LOG.info("replaying {} at {}", path, speed == 0 ? "full speed" : speed + "x");
         return null;
       });
@@ -160,17 +162,17 @@ final class FileReplay implements IngestSource {
       return;
     }
     if (funnel.hasCapacity()) {
-      SourceState.show(stats, name(), SourceState.CONNECTED);
+      metrics.state(name(), SourceState.CONNECTED);
       parser.resume();
     } else {
-      SourceState.show(stats, name(), SourceState.LAGGING);
+      metrics.state(name(), SourceState.LAGGING);
       vertx.setTimer(SampleFunnel.FLUSH_MS, id -> resumeWhenPossible());
     }
   }
 
   private void finished() {
     funnel.flush();
-    SourceState.show(stats, name(), SourceState.FINISHED);
+    metrics.state(name(), SourceState.FINISHED);
     LOG.info("replay of {} finished: {} samples from {} lines", path, rows, line);
   }
 }

@@ -6,8 +6,12 @@ import io.vertx.core.json.JsonObject;
 
 import static io.pulse.model.ConfigKeys.*;
 
-/** What every source of one ingest verticle shares: Vert.x, configuration, stats, the validator, rejects. */
-record IngestContext(Vertx vertx, JsonObject conf, RoleStats stats, SampleValidator validator, Rejects rejects) {
+/**
+ * What every source of one ingest verticle shares: Vert.x, configuration, stats (source-specific counters), the
+ * per-source metrics (samples, rejects, state), the validator, rejects.
+ */
+record IngestContext(Vertx vertx, JsonObject conf, RoleStats stats, SourceMetrics metrics, SampleValidator validator,
+                     Rejects rejects) {
 
   /** A sender of its own for {@code source}, so one source's backlog never holds another back. */
   BatchSender sender(String source) {
@@ -16,6 +20,6 @@ record IngestContext(Vertx vertx, JsonObject conf, RoleStats stats, SampleValida
   }
 
   SampleFunnel funnel(String source) {
-    return new SampleFunnel(vertx, source, sender(source), stats, INGEST_BATCH_SIZE.intIn(conf));
+    return new SampleFunnel(vertx, source, sender(source), metrics, INGEST_BATCH_SIZE.intIn(conf));
   }
 }

@@ -5,6 +5,7 @@ import io.pulse.model.RoleStats;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.backends.BackendRegistries;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,12 +16,13 @@ import static io.pulse.model.ConfigKeys.*;
  * The ingest role: turns feeds into samples and hands them to aggregation in batches. It only wires the
  * sources this node's configuration switches on (simulator, push endpoints, exchange feed, Kafka, file
  * replay); each source is its own class with its own {@link BatchSender}, and all share one
- * {@link SampleValidator} and one dead-letter sampler.
+ * {@link SampleValidator}, one dead-letter sampler and one {@link SourceMetrics} (stats and Prometheus meters).
  */
 public final class IngestVerticle extends VerticleBase {
 
   private final List<IngestSource> sources = new ArrayList<>();
   private RoleStats stats;
+  private SourceMetrics metrics;
   private PushEndpoint push;
 
   @Override
@@ -31,8 +33,10 @@ public final class IngestVerticle extends VerticleBase {
     stats = new RoleStats(node, "ingest");
     SampleValidator validator = new SampleValidator(INGEST_MAX_FUTURE_MS.longIn(conf), INGEST_MAX_PAST_MS.longIn(conf),
       System::currentTimeMillis);
-    IngestContext context = new IngestContext(vertx, conf, stats,
-      validator, new Rejects(vertx, stats, node, INGEST_DEADLETTER_PER_SECOND.longIn(conf)));
+    // null when the node runs without Vert.x metrics: the sources then count in the stats only
+    metrics = new SourceMetrics(stats, BackendRegistries.getDefaultNow(), node);
+    IngestContext context = new IngestContext(vertx, conf, stats, metrics,
+      validator, new Rejects(vertx, metrics, node, INGEST_DEADLETTER_PER_SECOND.longIn(conf)));
     if (SIMULATOR_ENABLED.booleanIn(conf)) {
       sources.add(new SimulatorSource(context));
     }
@@ -56,7 +60,12 @@ public final class IngestVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return Future.join(sources.stream().map(IngestSource::stop).toList());
+    return Future.join(sources.stream().map(IngestSource::stop).toList()).eventually(() -> {
+      if (metrics != null) {
+        metrics.close();
+      }
+      return Future.succeededFuture();
+    });
   }
 
   /** The port of the push endpoints' HTTP server, or -1 when push is off (tests, logs). */

@@ -23,6 +23,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 import static io.pulse.model.ConfigKeys.*;
 
@@ -36,6 +38,13 @@ import static io.pulse.model.ConfigKeys.*;
  * behind, the assigned partitions are paused and polled empty (keeping the group membership) until the
  * acknowledgements arrive. A broker that is down or a topic that does not exist is shown as {@code error}
  * and checked again every {@code ingest.kafka.retry-ms}; it never stops the node.
+ *
+ * <p>A stalled consumer is replaced: in every state of the loop a poll completes at least about once a second
+ * (keep-alive polls while waiting for acknowledgements, a retry after {@code retry-ms} after a failed poll). When
+ * none has completed for {@code ingest.kafka.stall-ms}, the consumer is shown as {@code error}, closed, and a new
+ * one joins the group; what the old one took but did not commit is read again. The consumer's
+ * {@code max.poll.interval.ms} is the same bound, so Kafka itself hands the partitions of a consumer stuck for
+ * good to the group's other members.
  */
 final class KafkaSource implements IngestSource {
 
@@ -44,28 +53,45 @@ final class KafkaSource implements IngestSource {
   private static final long ACK_CHECK_MS = 10;
   private static final long LAG_AFTER_MS = 1000;
   private static final long STOP_WAIT_MS = 15_000;
+  /** well above the gap between healthy polls (keep-alives come every {@link #LAG_AFTER_MS}) */
+  static final long MIN_STALL_MS = 5000;
+
+  /**
+   * Wraps every consumer this class creates; the identity except in tests, which use it to make a real
+   * consumer's polls hang and check that the stall is detected.
+   */
+  static volatile UnaryOperator<KafkaConsumer<String, String>> consumerDecorator = UnaryOperator.identity();
 
   private final Vertx vertx;
   private final RoleStats stats;
+  private final SourceMetrics metrics;
   private final SampleValidator validator;
   private final Rejects rejects;
   private final BatchSender sender;
   private final Set<String> eventTopics;
   private final Set<String> sampleTopics;
   private final long retryMs;
+  private final long stallMs;
   private final Map<String, String> consumerConfig = new HashMap<>();
   private final Map<TopicPartition, OffsetAndMetadata> uncommitted = new HashMap<>();
+  private final Set<TopicPartition> assigned = new HashSet<>();
   private KafkaConsumer<String, String> consumer;
+  /** Counts the consumers created; a callback of an older consumer's loop sees it changed and ends that loop. */
+  private int generation;
+  /** By when the next poll must have completed; later than that the consumer is stalled. */
+  private long pollDueBy;
   private boolean stopped;
   private boolean paused;
   private long waitingSince;
   private long lastKeepAlive;
   private long healthTimer = -1;
+  private long stallTimer = -1;
   private String problem = "";
 
   KafkaSource(IngestContext context) {
     this.vertx = context.vertx();
     this.stats = context.stats();
+    this.metrics = context.metrics();
     this.validator = context.validator();
     this.rejects = context.rejects();
     this.sender = context.sender(name());
@@ -73,6 +99,15 @@ final class KafkaSource implements IngestSource {
     this.eventTopics = new LinkedHashSet<>(INGEST_KAFKA_EVENT_TOPICS.listIn(conf));
     this.sampleTopics = new LinkedHashSet<>(INGEST_KAFKA_SAMPLE_TOPICS.listIn(conf));
     this.retryMs = INGEST_KAFKA_RETRY_MS.longIn(conf);
+    long apiTimeoutMs = Math.max(1000, retryMs);
+    long configuredStallMs = INGEST_KAFKA_STALL_MS.longIn(conf);
+    // a healthy poll can wait behind a broker call (metadata, commit) that takes up to the API timeout
+    long floorMs = Math.max(MIN_STALL_MS, 3 * apiTimeoutMs);
+    if (configuredStallMs < floorMs) {
+      LOG.warn("{} is {} ms; using {} ms (at least 5000 and 3 x {}): a healthy consumer can go that long between "
+        + "polls", INGEST_KAFKA_STALL_MS.name(), configuredStallMs, floorMs, INGEST_KAFKA_RETRY_MS.name());
+    }
+    this.stallMs = Math.max(floorMs, configuredStallMs);
     consumerConfig.put("bootstrap.servers", INGEST_KAFKA_BOOTSTRAP_SERVERS.stringIn(conf));
     consumerConfig.put("group.id", INGEST_KAFKA_GROUP_ID.stringIn(conf));
     consumerConfig.put("key.deserializer", "org.apache.kafka.common.serialization.StringDeserializer");
@@ -84,8 +119,10 @@ final class KafkaSource implements IngestSource {
     consumerConfig.put("allow.auto.create.topics", "false");
     // find topics created later, and give up on a down broker, within the retry interval
     consumerConfig.put("metadata.max.age.ms", String.valueOf(retryMs));
-    consumerConfig.put("default.api.timeout.ms", String.valueOf(Math.max(1000, retryMs)));
+    consumerConfig.put("default.api.timeout.ms", String.valueOf(apiTimeoutMs));
     consumerConfig.put("reconnect.backoff.max.ms", String.valueOf(retryMs));
+    // a consumer that stops polling leaves the group after this, so its partitions do not wait minutes for it
+    consumerConfig.put("max.poll.interval.ms", String.valueOf(stallMs));
   }
 
   @Override
@@ -93,29 +130,52 @@ final class KafkaSource implements IngestSource {
     return "kafka";
   }
 
-  @Override
-  public Future<Void> start() {
+  private Set<String> topics() {
     Set<String> topics = new LinkedHashSet<>(eventTopics);
     topics.addAll(sampleTopics);
-    if (topics.isEmpty()) {
+    return topics;
+  }
+
+  @Override
+  public Future<Void> start() {
+    if (topics().isEmpty()) {
       return Future.failedFuture(new IllegalArgumentException("ingest.kafka.enabled is true but neither "
         + INGEST_KAFKA_EVENT_TOPICS.name() + " nor " + INGEST_KAFKA_SAMPLE_TOPICS.name() + " lists a topic"));
     }
-    SourceState.show(stats, name(), SourceState.STARTING);
-    consumer = KafkaConsumer.create(vertx, consumerConfig);
-    consumer.exceptionHandler(err -> LOG.warn("kafka consumer: {}", err.toString()));
-    consumer.partitionsAssignedHandler(tps -> {
-      stats.set("kafka.partitions", tps.size());
-      LOG.info("kafka: assigned {}", tps);
-    });
-    consumer.partitionsRevokedHandler(tps -> LOG.info("kafka: revoked {}", tps));
+    metrics.state(name(), SourceState.STARTING);
     healthTimer = vertx.setPeriodic(retryMs, id -> checkHealth());
-    LOG.info("kafka: consuming {} in group {} from {}", topics, consumerConfig.get("group.id"),
+    stallTimer = vertx.setPeriodic(Math.min(1000, stallMs / 4), id -> checkStalled());
+    LOG.info("kafka: consuming {} in group {} from {}", topics(), consumerConfig.get("group.id"),
       consumerConfig.get("bootstrap.servers"));
     // subscribing needs no broker; an unreachable one is reported by the health check, not at start-up
-    return consumer.subscribe(topics).onSuccess(v -> {
-      checkHealth();
-      pollOnce();
+    return connect();
+  }
+
+  /** Creates a consumer, subscribes it and starts its poll loop. */
+  private Future<Void> connect() {
+    int gen = ++generation;
+    consumer = consumerDecorator.apply(KafkaConsumer.create(vertx, consumerConfig));
+    consumer.exceptionHandler(err -> LOG.warn("kafka consumer: {}", err.toString()));
+    consumer.partitionsAssignedHandler(tps -> {
+      if (gen == generation) {
+        assigned.addAll(tps);
+        stats.set("kafka.partitions", assigned.size());
+        LOG.info("kafka: assigned {}", tps);
+      }
+    });
+    consumer.partitionsRevokedHandler(tps -> {
+      if (gen == generation) {
+        assigned.removeAll(tps);
+        stats.set("kafka.partitions", assigned.size());
+        LOG.info("kafka: revoked {}", tps);
+      }
+    });
+    pollDueBy = System.currentTimeMillis() + stallMs;
+    return consumer.subscribe(topics()).onSuccess(v -> {
+      if (gen == generation) {
+        checkHealth();
+        pollOnce(gen);
+      }
     });
   }
 
@@ -123,14 +183,18 @@ final class KafkaSource implements IngestSource {
   public Future<Void> stop() {
     stopped = true;
     vertx.cancelTimer(healthTimer);
+    vertx.cancelTimer(stallTimer);
     if (consumer == null) {
       return Future.succeededFuture();
     }
     Promise<Void> drained = Promise.promise();
     awaitDrained(System.currentTimeMillis() + STOP_WAIT_MS, drained);
+    // a stuck consumer must not hold the node's stop: bounded commit and close
+    long bound = Math.min(stallMs, 10_000);
     return drained.future()
-      .compose(v -> uncommitted.isEmpty() ? Future.succeededFuture() : commit().<Void>mapEmpty())
-      .transform(v -> consumer.close());
+      .compose(v -> uncommitted.isEmpty() ? Future.succeededFuture()
+        : commit().<Void>mapEmpty().timeout(bound, TimeUnit.MILLISECONDS))
+      .transform(v -> consumer.close().timeout(bound, TimeUnit.MILLISECONDS));
   }
 
   private void awaitDrained(long deadline, Promise<Void> done) {
@@ -146,25 +210,36 @@ final class KafkaSource implements IngestSource {
     vertx.setTimer(ACK_CHECK_MS, id -> awaitDrained(deadline, done));
   }
 
-  private void pollOnce() {
-    if (stopped) {
+  /** True while the loop of consumer {@code gen} should go on. */
+  private boolean current(int gen) {
+    return !stopped && gen == generation;
+  }
+
+  private void pollDone() {
+    pollDueBy = System.currentTimeMillis() + stallMs;
+  }
+
+  private void pollOnce(int gen) {
+    if (!current(gen)) {
       return;
     }
     consumer.poll(POLL).onComplete(ar -> {
-      if (stopped) {
+      if (!current(gen)) {
         return; // records not handed over are not committed: the group delivers them again
       }
+      pollDone();
       if (ar.failed()) {
         fault("polling failed: " + ar.cause().getMessage());
-        vertx.setTimer(retryMs, id -> pollOnce());
+        pollDueBy += retryMs;
+        vertx.setTimer(retryMs, id -> pollOnce(gen));
         return;
       }
       take(ar.result());
       if (uncommitted.isEmpty()) {
-        pollOnce();
+        pollOnce(gen);
       } else {
         waitingSince = System.currentTimeMillis();
-        awaitAcks();
+        awaitAcks(gen);
       }
     });
   }
@@ -187,34 +262,42 @@ final class KafkaSource implements IngestSource {
     }
     stats.add("kafka.records", records.size());
     if (!samples.isEmpty()) {
-      stats.add("samplesIn", samples.size());
-      stats.add(name() + ".samplesIn", samples.size());
+      metrics.samplesIn(name(), samples.size());
       sender.submit(samples);
     }
   }
 
-  private void awaitAcks() {
-    if (stopped) {
+  private void awaitAcks(int gen) {
+    if (!current(gen)) {
       return;
     }
     if (sender.pending() == 0) {
-      commit().onComplete(v -> resumeAndPoll());
+      commit().onComplete(v -> resumeAndPoll(gen));
       return;
     }
     long now = System.currentTimeMillis();
     if (now - waitingSince > LAG_AFTER_MS && now - lastKeepAlive > LAG_AFTER_MS) {
       // aggregation is behind: hold the partitions, but keep polling so the group does not drop this member
       lastKeepAlive = now;
-      SourceState.show(stats, name(), SourceState.LAGGING);
+      metrics.state(name(), SourceState.LAGGING);
       stats.increment("kafka.heldBack");
       consumer.assignment()
-        .compose(tps -> paused ? Future.succeededFuture() : consumer.pause(tps).onSuccess(v -> paused = true))
+        .compose(tps -> paused ? Future.succeededFuture() : consumer.pause(tps).onSuccess(v -> {
+          if (current(gen)) {
+            paused = true;
+          }
+        }))
         .compose(v -> consumer.poll(Duration.ZERO))
-        .onSuccess(this::take) // partitions assigned during a rebalance are not paused yet
-        .onComplete(v -> vertx.setTimer(ACK_CHECK_MS, id -> awaitAcks()));
+        .onSuccess(records -> {
+          if (current(gen)) {
+            pollDone();
+            take(records); // partitions assigned during a rebalance are not paused yet
+          }
+        })
+        .onComplete(v -> vertx.setTimer(ACK_CHECK_MS, id -> awaitAcks(gen)));
       return;
     }
-    vertx.setTimer(ACK_CHECK_MS, id -> awaitAcks());
+    vertx.setTimer(ACK_CHECK_MS, id -> awaitAcks(gen));
   }
 
   private Future<Map<TopicPartition, OffsetAndMetadata>> commit() {
@@ -227,13 +310,39 @@ final class KafkaSource implements IngestSource {
     });
   }
 
-  private void resumeAndPoll() {
+  private void resumeAndPoll(int gen) {
+    if (!current(gen)) {
+      return;
+    }
     if (!paused) {
-      pollOnce();
+      pollOnce(gen);
       return;
     }
     paused = false;
-    consumer.assignment().compose(consumer::resume).onComplete(v -> pollOnce());
+    consumer.assignment().compose(consumer::resume).onComplete(v -> pollOnce(gen));
+  }
+
+  /**
+   * No poll completed in time: the consumer (or the thread it runs on) is stuck. Shown as an error and replaced;
+   * the old consumer is closed without waiting for it.
+   */
+  private void checkStalled() {
+    long now = System.currentTimeMillis();
+    if (stopped || now <= pollDueBy) {
+      return;
+    }
+    stats.increment("kafka.stalls");
+    fault("no poll completed for " + (now - pollDueBy + stallMs) + " ms (" + INGEST_KAFKA_STALL_MS.name() + " "
+      + stallMs + "); replacing the consumer, records taken but not committed (" + uncommitted.size()
+      + " partitions) will be read again");
+    KafkaConsumer<String, String> stuck = consumer;
+    uncommitted.clear();
+    assigned.clear();
+    stats.set("kafka.partitions", 0);
+    paused = false;
+    stuck.close().timeout(stallMs, TimeUnit.MILLISECONDS).onFailure(err -> LOG.warn("kafka: the stalled consumer "
+      + "did not close ({}); Kafka removes it from the group after max.poll.interval.ms ({} ms)", err.toString(), stallMs));
+    connect();
   }
 
   private void sampleRecord(String value, List<Sample> out) {
@@ -302,8 +411,9 @@ final class KafkaSource implements IngestSource {
     if (stopped) {
       return;
     }
+    int gen = generation;
     consumer.listTopics().onComplete(ar -> {
-      if (stopped) {
+      if (!current(gen)) {
         return;
       }
       if (ar.failed()) {
@@ -324,12 +434,12 @@ final class KafkaSource implements IngestSource {
         LOG.info("kafka: healthy again (was: {})", problem);
         problem = "";
       }
-      SourceState.show(stats, name(), paused ? SourceState.LAGGING : SourceState.CONNECTED);
+      metrics.state(name(), paused ? SourceState.LAGGING : SourceState.CONNECTED);
     });
   }
 
   private void fault(String what) {
-    SourceState.show(stats, name(), SourceState.ERROR);
+    metrics.state(name(), SourceState.ERROR);
     stats.increment("kafka.faults");
     if (!what.equals(problem)) {
       LOG.warn("kafka: {}", what);

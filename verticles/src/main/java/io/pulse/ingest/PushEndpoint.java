@@ -54,6 +54,7 @@ final class PushEndpoint implements IngestSource {
   private final Vertx vertx;
   private final JsonObject conf;
   private final RoleStats stats;
+  private final SourceMetrics metrics;
   private final SampleValidator validator;
   private final Rejects rejects;
   private final SampleFunnel funnel;
@@ -70,6 +71,7 @@ final class PushEndpoint implements IngestSource {
     this.vertx = context.vertx();
     this.conf = context.conf();
     this.stats = context.stats();
+    this.metrics = context.metrics();
     this.validator = context.validator();
     this.rejects = context.rejects();
     this.funnel = context.funnel(name());
@@ -106,9 +108,9 @@ final class PushEndpoint implements IngestSource {
       .requestHandler(this::onRequest);
     resumeTimer = vertx.setPeriodic(SampleFunnel.FLUSH_MS, id -> resumeWhenPossible());
     stats.set("push.clients", 0);
-    SourceState.show(stats, name(), SourceState.STARTING);
+    metrics.state(name(), SourceState.STARTING);
     return server.listen().<Void>map(s -> {
-      SourceState.show(stats, name(), SourceState.CONNECTED);
+      metrics.state(name(), SourceState.CONNECTED);
       LOG.info("push endpoints listening on {}:{}: POST {} and WebSocket {}{}", INGEST_HTTP_HOST.stringIn(conf),
         s.actualPort(), HTTP_PATH, WS_PATH, clientByToken.isEmpty() ? " (no token required)" : " (token required)");
       return null;
@@ -210,10 +212,8 @@ final class PushEndpoint implements IngestSource {
 
   private void refuse(ServerWebSocket ws, RejectReason reason, String detail, Object input, int readings) {
     rejects.reject(name(), reason, detail, input);
-    if (readings > 1) {
-      stats.add(name() + ".rejected." + reason.code(), readings - 1);
-      stats.add(name() + ".rejected", readings - 1);
-    }
+    // one input stood for several readings: count each of them
+    metrics.rejected(name(), reason, readings - 1);
     ws.writeTextMessage(new JsonObject().put("rejected", readings).put("reason", reason.code())
       .put("detail", detail).encode());
   }
@@ -322,7 +322,7 @@ final class PushEndpoint implements IngestSource {
       long waitMs = bucket.millisUntil(readings.size(), now);
       rejects.reject(name(), RejectReason.RATE_LIMITED, readings.size() + " readings over " + rateLimit
         + " readings/s on this connection (ingest.push.rate-limit)", null);
-      stats.add(name() + ".rejected." + RejectReason.RATE_LIMITED.code(), Math.max(0, readings.size() - 1));
+      metrics.rejected(name(), RejectReason.RATE_LIMITED, readings.size() - 1);
       request.response().setStatusCode(429).putHeader("Retry-After", String.valueOf(Math.max(1, (waitMs + 999) / 1000)))
         .end(error("rate limit of " + rateLimit + " readings/s per connection exceeded"));
       return;

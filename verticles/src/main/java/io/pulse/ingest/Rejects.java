@@ -1,12 +1,11 @@
 package io.pulse.ingest;
 
 import io.pulse.model.Addresses;
-import io.pulse.model.RoleStats;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
 /**
- * Counts refused input per source and reason ({@code <source>.rejected.<reason>} in the ingest stats) and
+ * Counts refused input per source and reason (see {@link SourceMetrics#rejected}) and
  * publishes a sample of it on {@link Addresses#DEADLETTER}: at most {@code perSecond} a second for the
  * whole node, so a flood of garbage costs counters, not the event bus.
  */
@@ -15,15 +14,15 @@ final class Rejects {
   private static final int MAX_INPUT_CHARS = 512;
 
   private final Vertx vertx;
-  private final RoleStats stats;
+  private final SourceMetrics metrics;
   private final String node;
   private final long perSecond;
   private long windowStart;
   private long publishedInWindow;
 
-  Rejects(Vertx vertx, RoleStats stats, String node, long perSecond) {
+  Rejects(Vertx vertx, SourceMetrics metrics, String node, long perSecond) {
     this.vertx = vertx;
-    this.stats = stats;
+    this.metrics = metrics;
     this.node = node;
     this.perSecond = perSecond;
   }
@@ -33,8 +32,7 @@ final class Rejects {
   }
 
   void reject(String source, RejectReason reason, String detail, Object input) {
-    stats.increment(source + ".rejected." + reason.code());
-    stats.increment(source + ".rejected");
+    metrics.rejected(source, reason, 1);
     long now = System.currentTimeMillis();
     if (now - windowStart >= 1000) {
       windowStart = now;

@@ -1,6 +1,5 @@
 package io.pulse.ingest;
 
-import io.pulse.model.RoleStats;
 import io.pulse.model.Sample;
 import io.vertx.core.Vertx;
 
@@ -19,17 +18,17 @@ final class SampleFunnel {
 
   private final String source;
   private final BatchSender sender;
-  private final RoleStats stats;
+  private final SourceMetrics metrics;
   private final int batchSize;
   private final long timerId;
   private final Vertx vertx;
   private List<Sample> buffer;
 
-  SampleFunnel(Vertx vertx, String source, BatchSender sender, RoleStats stats, int batchSize) {
+  SampleFunnel(Vertx vertx, String source, BatchSender sender, SourceMetrics metrics, int batchSize) {
     this.vertx = vertx;
     this.source = source;
     this.sender = sender;
-    this.stats = stats;
+    this.metrics = metrics;
     this.batchSize = batchSize;
     this.buffer = new ArrayList<>(batchSize);
     this.timerId = vertx.setPeriodic(FLUSH_MS, id -> flush());
@@ -58,8 +57,7 @@ final class SampleFunnel {
     }
     List<Sample> out = buffer;
     buffer = new ArrayList<>(batchSize);
-    stats.add("samplesIn", out.size());
-    stats.add(source + ".samplesIn", out.size());
+    metrics.samplesIn(source, out.size());
     sender.submit(out);
   }
 
@@ -69,8 +67,7 @@ final class SampleFunnel {
       // hand over what is buffered; the sender keeps it until acknowledged or the node stops
       List<Sample> out = buffer;
       buffer = new ArrayList<>();
-      stats.add("samplesIn", out.size());
-      stats.add(source + ".samplesIn", out.size());
+      metrics.samplesIn(source, out.size());
       sender.submit(out);
     }
   }

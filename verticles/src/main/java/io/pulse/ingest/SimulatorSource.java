@@ -23,6 +23,7 @@ final class SimulatorSource implements IngestSource {
   private final Vertx vertx;
   private final JsonObject conf;
   private final RoleStats stats;
+  private final SourceMetrics metrics;
   private final BatchSender sender;
   private FeedSimulator simulator;
   private long maxSamples;
@@ -35,6 +36,7 @@ final class SimulatorSource implements IngestSource {
     this.vertx = context.vertx();
     this.conf = context.conf();
     this.stats = context.stats();
+    this.metrics = context.metrics();
     this.sender = context.sender(name());
   }
 
@@ -55,7 +57,7 @@ final class SimulatorSource implements IngestSource {
       SIMULATOR_START_TIME.longIn(conf));
     lastTick = System.nanoTime();
     timerId = vertx.setPeriodic(TICK_MS, id -> tick());
-    SourceState.show(stats, name(), SourceState.CONNECTED);
+    metrics.state(name(), SourceState.CONNECTED);
     LOG.info("feed simulator started: {} samples/s, seed {}{}", rate, seed,
       maxSamples > 0 ? ", stopping after " + maxSamples + " samples" : "");
     return Future.succeededFuture();
@@ -73,7 +75,7 @@ final class SimulatorSource implements IngestSource {
     lastTick = now;
     if (!sender.hasCapacity()) {
       stats.increment("simulatorHeldBack");
-      SourceState.show(stats, name(), SourceState.LAGGING);
+      metrics.state(name(), SourceState.LAGGING);
       return;
     }
     List<Sample> out = new ArrayList<>((int) owed + 2);
@@ -82,11 +84,10 @@ final class SimulatorSource implements IngestSource {
       owed -= simulator.next(wallClock, out);
     }
     if (!out.isEmpty()) {
-      stats.add("samplesIn", out.size());
-      stats.add(name() + ".samplesIn", out.size());
+      metrics.samplesIn(name(), out.size());
       sender.submit(out);
     }
-    SourceState.show(stats, name(), finished() ? SourceState.FINISHED : SourceState.CONNECTED);
+    metrics.state(name(), finished() ? SourceState.FINISHED : SourceState.CONNECTED);
   }
 
   private boolean finished() {

@@ -1,10 +1,9 @@
 package io.pulse.ingest;
 
-import io.pulse.model.RoleStats;
-
 /**
- * What a source is doing, shown in the ingest stats as one gauge per state, {@code <source>.state.<state>},
- * exactly one of them 1: {@code /api/status} then reads, for example, {@code exchange.state.reconnecting: 1}.
+ * What a source is doing, shown by {@link SourceMetrics#state}: in the ingest stats as one gauge per state,
+ * {@code <source>.state.<state>}, exactly one of them 1 ({@code /api/status} then reads, for example,
+ * {@code exchange.state.reconnecting: 1}), and in Prometheus as {@code pulse_ingest_source_state{source,state}}.
  */
 enum SourceState {
   /** started, not yet connected */
@@ -20,10 +19,8 @@ enum SourceState {
   /** a finite source (file replay) reached its end */
   FINISHED;
 
-  /** Sets {@code state} as the current state of {@code source}. */
-  static void show(RoleStats stats, String source, SourceState state) {
-    for (SourceState s : values()) {
-      stats.set(source + ".state." + s.name().toLowerCase(), s == state ? 1 : 0);
-    }
+  /** The name in stats and metric labels, for example {@code reconnecting}. */
+  String label() {
+    return name().toLowerCase(java.util.Locale.ROOT);
   }
 }

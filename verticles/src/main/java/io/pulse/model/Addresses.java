@@ -26,8 +26,19 @@ public final class Addresses {
   public static final String RESULTS = "pulse.public.results";
 
   /**
-   * Publish, every verticle every second. Body: JSON {@code {node, role, counters:{..}, rates:{..}}}; the
-   * gateway gathers them for {@code /api/status}.
+   * Publish, aggregate to persist. Body: a {@link ResultBatch} (binary codec {@link ResultBatchCodec}) of final
+   * results only (first finals and corrections, never provisional ones), in the order they were produced. Every
+   * final result published on {@link #RESULTS} is also in one of these batches, published within 10 ms or as soon as
+   * 1,000 are gathered: the persist role takes in hundreds of results per message instead of one each, and never
+   * sees the provisional ones. Not reachable through the bridges.
+   */
+  public static final String FINAL_RESULTS = "pulse.results.final";
+
+  /**
+   * Publish, every verticle every second. Body: JSON {@code {node, role, at, counters:{..}, rates:{..}}}; a
+   * gateway adds {@code url} (where clients reach it), {@code startedAt} (epoch ms) and {@code ready} (its node's
+   * readiness). The gateways gather them for {@code /api/status} and for the list of gateways a draining gateway
+   * sends its stream clients to.
    */
   public static final String STATS = "pulse.stats";
 
@@ -70,6 +81,16 @@ public final class Addresses {
    * to that partition.
    */
   public static final String SAMPLES_PARTITION_PREFIX = "pulse.samples.";
+
+  /**
+   * Request/reply, aggregate to aggregate: {@code pulse.aggregate.handover.<node id>}, registered by each aggregate
+   * node. The old owner of a partition that moves (a node draining, or a node joining) sends the whole open state of
+   * the partition's series there. Body: a Buffer written by the aggregation engine; headers {@code partition},
+   * {@code from} (node id) and {@code format} (the engine's state format, which must match). Reply: empty once the
+   * state is merged; failure code 409 for a state format that differs (the sender then publishes the windows as they
+   * stand).
+   */
+  public static final String AGGREGATE_HANDOVER_PREFIX = "pulse.aggregate.handover.";
 
   /**
    * Request/reply, gateway to aggregate. Body: JSON {@code {rule: "svc.*.latency p99 > 250 for 30s"}}.

@@ -18,6 +18,11 @@ public final class Codecs {
       } catch (IllegalStateException alreadyRegistered) {
         // another verticle of this node registered it first
       }
+      try {
+        bus.registerDefaultCodec(ResultBatch.class, new ResultBatchCodec());
+      } catch (IllegalStateException alreadyRegistered) {
+        // as above
+      }
     }
   }
 }

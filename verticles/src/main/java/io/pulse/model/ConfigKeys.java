@@ -25,7 +25,7 @@ public final class ConfigKeys {
     "name of this node in status and logs; empty: the cluster member id (or a random id when standalone)");
 
   public static final ConfigKey NODE_HEALTH_PORT = new ConfigKey("node.health-port", PORT, 0L,
-    "port of the node's own /health and /ready endpoints (every role, for probes); 0: off");
+    "port of the node's own /health, /ready and /metrics endpoints (every role, for probes and scrapes); 0: off");
   public static final ConfigKey NODE_DRAIN_MS = new ConfigKey("node.drain-ms", NON_NEGATIVE_LONG, 2000L,
     "on SIGTERM the node reports not-ready for this long before it stops its verticles, so traffic moves away");
 
@@ -122,6 +122,10 @@ public final class ConfigKeys {
     List.of(), "topics of JSON samples {series, timestamp, value[, volume]}");
   public static final ConfigKey INGEST_KAFKA_RETRY_MS = new ConfigKey("ingest.kafka.retry-ms", POSITIVE_LONG, 5000L,
     "how often a down broker or a missing topic is checked again");
+  public static final ConfigKey INGEST_KAFKA_STALL_MS = new ConfigKey("ingest.kafka.stall-ms", POSITIVE_LONG, 30_000L,
+    "a consumer whose poll has not completed for this long (at least 5000 and 3 x retry-ms) is shown as error and "
+      + "replaced by a new one; also its max.poll.interval.ms, after which Kafka gives its partitions to the group's "
+      + "other members");
   public static final ConfigKey INGEST_REPLAY_ENABLED = new ConfigKey("ingest.replay.enabled", BOOLEAN, false,
     "replay a CSV file of samples (timestamp,series,value[,volume])");
   public static final ConfigKey INGEST_REPLAY_PATH = new ConfigKey("ingest.replay.path", STRING, "",
@@ -210,6 +214,9 @@ public final class ConfigKeys {
     "open the TCP event-bus bridge (same permitted addresses as the SockJS bridge)");
   public static final ConfigKey GATEWAY_TCP_BRIDGE_PORT = new ConfigKey("gateway.tcp-bridge.port", PORT, 7000,
     "TCP event-bus bridge port; 0 picks a free one");
+  public static final ConfigKey GATEWAY_ADVERTISED_URL = new ConfigKey("gateway.advertised-url", STRING, "",
+    "URL clients reach this gateway at, sent to stream clients of a draining gateway as where to reconnect; "
+      + "empty: http://<cluster.host>:<http port>");
 
   // Each area lists its keys here; ALL is their concatenation (the order of conf/pulse.json and the README).
   public static final List<ConfigKey> NODE = List.of(NODE_ROLES, NODE_ID, NODE_HEALTH_PORT, NODE_DRAIN_MS,
@@ -226,8 +233,8 @@ public final class ConfigKeys {
     INGEST_EXCHANGE_URL, INGEST_EXCHANGE_SYMBOLS, INGEST_EXCHANGE_STREAMS, INGEST_EXCHANGE_BACKOFF_INITIAL_MS,
     INGEST_EXCHANGE_BACKOFF_MAX_MS, INGEST_EXCHANGE_PING_MS, INGEST_EXCHANGE_IDLE_TIMEOUT_MS,
     INGEST_EXCHANGE_MAX_CONNECTION_MS, INGEST_KAFKA_ENABLED, INGEST_KAFKA_BOOTSTRAP_SERVERS, INGEST_KAFKA_GROUP_ID,
-    INGEST_KAFKA_EVENT_TOPICS, INGEST_KAFKA_SAMPLE_TOPICS, INGEST_KAFKA_RETRY_MS, INGEST_REPLAY_ENABLED,
-    INGEST_REPLAY_PATH, INGEST_REPLAY_SPEED, INGEST_REPLAY_REBASE_TIME);
+    INGEST_KAFKA_EVENT_TOPICS, INGEST_KAFKA_SAMPLE_TOPICS, INGEST_KAFKA_RETRY_MS, INGEST_KAFKA_STALL_MS,
+    INGEST_REPLAY_ENABLED, INGEST_REPLAY_PATH, INGEST_REPLAY_SPEED, INGEST_REPLAY_REBASE_TIME);
   public static final List<ConfigKey> AGGREGATE = List.of(
     AGGREGATE_RESOLUTIONS, AGGREGATE_LATENESS_MS, AGGREGATE_IDLE_FLUSH_MS, AGGREGATE_LATE_POLICY,
     AGGREGATE_CORRECTION_HORIZON_MS, AGGREGATE_PROVISIONAL_INTERVAL_MS, AGGREGATE_PERCENTILES,
@@ -241,7 +248,7 @@ public final class ConfigKeys {
     GATEWAY_SSE_HEARTBEAT_MS, GATEWAY_STREAM_LOOPS, GATEWAY_MAX_UPDATES_PER_SECOND, GATEWAY_REPLAY_BUFFER, GATEWAY_CLIENT_QUEUE,
     GATEWAY_SLOW_CLIENT_TIMEOUT_MS, GATEWAY_MAX_CONNECTIONS, GATEWAY_MAX_CONNECTIONS_PER_ADDRESS,
     GATEWAY_MAX_SUBSCRIPTIONS, GATEWAY_MAX_MESSAGE_BYTES, GATEWAY_CORS_ORIGINS, GATEWAY_JWT_SECRET,
-    GATEWAY_TCP_BRIDGE_ENABLED, GATEWAY_TCP_BRIDGE_PORT);
+    GATEWAY_TCP_BRIDGE_ENABLED, GATEWAY_TCP_BRIDGE_PORT, GATEWAY_ADVERTISED_URL);
 
   public static final List<ConfigKey> ALL = Stream.of(NODE, CLUSTER, SIMULATOR, INGEST, AGGREGATE, PERSIST, GATEWAY)
     .flatMap(List::stream).toList();

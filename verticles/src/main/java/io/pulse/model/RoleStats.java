@@ -19,6 +19,8 @@ public final class RoleStats {
   private final String role;
   private final Map<String, long[]> counters = new LinkedHashMap<>();
   private final Map<String, Long> previous = new LinkedHashMap<>();
+  /** Facts about the verticle itself (a gateway's URL, start time, readiness), sent as they are in every report. */
+  private final JsonObject facts = new JsonObject();
   private long previousAt = System.nanoTime();
 
   public RoleStats(String node, String role) {
@@ -33,6 +35,11 @@ public final class RoleStats {
   /** Sets a gauge (a count of something held, like connected clients) rather than adding to it. */
   public synchronized void set(String counter, long value) {
     counters.computeIfAbsent(counter, k -> new long[1])[0] = value;
+  }
+
+  /** Sets a fact sent at the top level of every report (not a counter: no rate is computed for it). */
+  public synchronized void describe(String key, Object value) {
+    facts.put(key, value);
   }
 
   public void increment(String counter) {
@@ -61,7 +68,7 @@ public final class RoleStats {
       previous.put(name, value[0]);
     });
     previousAt = now;
-    return new JsonObject().put("node", node).put("role", role).put("at", System.currentTimeMillis())
+    return facts.copy().put("node", node).put("role", role).put("at", System.currentTimeMillis())
       .put("counters", counts).put("rates", rates);
   }
 }

@@ -96,6 +96,77 @@ public record WindowResult(String series, long resolution, long start, long coun
     return json;
   }
 
+  /**
+   * {@link #toJson()} as JSON text, written straight into a string: the same fields and values, without building the
+   * map and walking it with Jackson (several times cheaper; the persist role encodes every final result once).
+   * Numbers print as Java prints them, as Jackson does; a required number that is not finite is written as a string
+   * ({@code "NaN"}), as Jackson does by default.
+   */
+  public String encode() {
+    StringBuilder sb = new StringBuilder(320);
+    sb.append("{\"series\":");
+    quote(sb, series);
+    sb.append(",\"resolution\":").append(resolution)
+      .append(",\"start\":").append(start)
+      .append(",\"end\":").append(end())
+      .append(",\"count\":").append(count);
+    number(sb, "sum", sum);
+    number(sb, "min", min);
+    number(sb, "max", max);
+    number(sb, "mean", mean());
+    number(sb, "first", first);
+    number(sb, "last", last);
+    number(sb, "rate", rate());
+    sb.append(",\"final\":").append(isFinal);
+    if (volume > 0) {
+      number(sb, "volume", volume);
+      number(sb, "vwap", vwap);
+    }
+    numberIfFinite(sb, "p50", p50);
+    numberIfFinite(sb, "p90", p90);
+    numberIfFinite(sb, "p99", p99);
+    numberIfFinite(sb, "p999", p999);
+    numberIfFinite(sb, "sma", sma);
+    numberIfFinite(sb, "ema", ema);
+    if (late > 0) {
+      sb.append(",\"late\":").append(late);
+    }
+    if (revision > 0) {
+      sb.append(",\"correction\":true,\"revision\":").append(revision);
+    }
+    return sb.append('}').toString();
+  }
+
+  private static void number(StringBuilder sb, String name, double value) {
+    sb.append(",\"").append(name).append("\":");
+    if (Double.isFinite(value)) {
+      sb.append(value);
+    } else {
+      sb.append('"').append(value).append('"');
+    }
+  }
+
+  private static void numberIfFinite(StringBuilder sb, String name, double value) {
+    if (Double.isFinite(value)) {
+      sb.append(",\"").append(name).append("\":").append(value);
+    }
+  }
+
+  private static void quote(StringBuilder sb, String s) {
+    sb.append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '"' || c == '\\') {
+        sb.append('\\').append(c);
+      } else if (c < 0x20) {
+        sb.append(String.format("\\u%04x", (int) c));
+      } else {
+        sb.append(c);
+      }
+    }
+    sb.append('"');
+  }
+
   public static WindowResult fromJson(JsonObject json) {
     return new WindowResult(
       json.getString("series"),

@@ -152,7 +152,10 @@ public final class PulseNode {
     }
   }
 
-  /** Vert.x metrics (HTTP, event bus, pools) into the shared Prometheus registry the gateway serves at /metrics. */
+  /**
+   * Vert.x metrics (HTTP, event bus, pools) into the node's Prometheus registry, where the roles add their own meters;
+   * served at /metrics by the gateway and by the health port.
+   */
   private static MicrometerMetricsOptions metricsOptions() {
     return new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
       .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true));

@@ -1,7 +1,5 @@
 package io.pulse.persist;
 
-import io.vertx.core.json.JsonObject;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -25,7 +23,7 @@ import java.util.List;
  */
 final class Journal {
 
-  record Chunk(List<JsonObject> results, long nextOffset) {
+  record Chunk(List<Stored> results, long nextOffset) {
   }
 
   private final Path file;
@@ -56,10 +54,10 @@ final class Journal {
   }
 
   /** Appends and forces the results to disk. */
-  void append(List<JsonObject> results) throws IOException {
+  void append(List<Stored> results) throws IOException {
     Files.createDirectories(file.getParent());
     StringBuilder text = new StringBuilder(results.size() * 256);
-    results.forEach(r -> text.append(r.encode()).append('\n'));
+    results.forEach(r -> text.append(r.json()).append('\n'));
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
       StandardOpenOption.APPEND)) {
       ByteBuffer bytes = StandardCharsets.UTF_8.encode(text.toString());
@@ -72,7 +70,7 @@ final class Journal {
 
   /** Up to {@code max} results from byte {@code offset} on, and the offset after them. */
   Chunk read(long offset, int max) throws IOException {
-    List<JsonObject> out = new ArrayList<>();
+    List<Stored> out = new ArrayList<>();
     if (!Files.exists(file)) {
       return new Chunk(out, offset);
     }
@@ -85,7 +83,7 @@ final class Journal {
       while (out.size() < max && (line = in.readLine()) != null) {
         next += line.getBytes(StandardCharsets.UTF_8).length + 1;
         if (isComplete(line)) {
-          out.add(new JsonObject(line));
+          out.add(Stored.parse(line));
         } // else a torn line, left by a process killed mid-append: skipped, as count() does
 
       }
@@ -102,12 +100,12 @@ final class Journal {
    * Replaces the file with {@code head}, then what is left from {@code offset}, then {@code tail}: at shutdown, the
    * in-memory buffer (older than the journal) goes in front so the order of arrival is kept.
    */
-  void rewrite(List<JsonObject> head, long offset, List<JsonObject> tail) throws IOException {
+  void rewrite(List<Stored> head, long offset, List<Stored> tail) throws IOException {
     Files.createDirectories(file.getParent());
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     try (Writer out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-      for (JsonObject r : head) {
-        out.write(r.encode());
+      for (Stored r : head) {
+        out.write(r.json());
         out.write('\n');
       }
       long at = offset;
@@ -116,14 +114,14 @@ final class Journal {
         if (chunk.results().isEmpty()) {
           break;
         }
-        for (JsonObject r : chunk.results()) {
-          out.write(r.encode());
+        for (Stored r : chunk.results()) {
+          out.write(r.json());
           out.write('\n');
         }
         at = chunk.nextOffset();
       }
-      for (JsonObject r : tail) {
-        out.write(r.encode());
+      for (Stored r : tail) {
+        out.write(r.json());
         out.write('\n');
       }
     }

@@ -1,7 +1,10 @@
 package io.pulse.persist;
 
 import io.pulse.model.Addresses;
+import io.pulse.model.Codecs;
+import io.pulse.model.ResultBatch;
 import io.pulse.model.RoleStats;
+import io.pulse.model.WindowResult;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -27,9 +30,9 @@ import java.util.TreeMap;
 import static io.pulse.model.ConfigKeys.*;
 
 /**
- * The persist role: keeps every final window result in three tiers (an in-memory ring per series and resolution,
- * Redis for the last hour, PostgreSQL for the retention period) and answers history and series queries over the
- * event bus. Writes to each durable tier go through a {@link StoreWriter}, so an outage buffers instead of losing.
+ * The persist role: keeps every final window result, taken in batches from {@link Addresses#FINAL_RESULTS}, in three
+ * tiers (an in-memory ring per series and resolution, Redis for the last hour, PostgreSQL for the retention period)
+ * and answers history and series queries over the event bus. Writes to each durable tier go through a {@link StoreWriter}, so an outage buffers instead of losing.
  */
 public final class PersistVerticle extends VerticleBase {
 
@@ -74,7 +77,10 @@ public final class PersistVerticle extends VerticleBase {
       case "redis" -> redisWriter == null ? null : new QueryService.Tier(redisStore, redisWriter);
       default -> null;
     });
-    MessageConsumer<JsonObject> results = vertx.eventBus().consumer(Addresses.RESULTS, this::store);
+    Codecs.register(vertx.eventBus());
+    // final results only, hundreds per message: the per-result stream on RESULTS (provisional ones included) is for
+    // the gateway and bridges
+    MessageConsumer<Object> results = vertx.eventBus().consumer(Addresses.FINAL_RESULTS, this::store);
     MessageConsumer<JsonObject> history = vertx.eventBus().consumer(Addresses.HISTORY_QUERY, this::query);
     MessageConsumer<Object> series = vertx.eventBus().consumer(Addresses.SERIES_QUERY, this::series);
     PgConnectOptions externalPg = external;
@@ -131,6 +137,7 @@ public final class PersistVerticle extends VerticleBase {
         batchSize, bufferMax, retryMax, stats);
       started.add(pgWriter.start(flushMs).onSuccess(v -> connectPg(conf, retention, externalPg)));
     } else {
+      stats.set("postgres.off", 1);
       LOG.info("PostgreSQL is off ({}=false): history beyond the ring{} is not kept", PERSIST_PG_ENABLED.name(),
         redisWriter == null ? "" : " and Redis");
     }
@@ -172,26 +179,30 @@ public final class PersistVerticle extends VerticleBase {
       .onFailure(err -> LOG.warn("PostgreSQL {}: partition maintenance failed: {}", store.where(), err.getMessage()))));
   }
 
-  private void store(Message<JsonObject> message) {
-    JsonObject result = message.body();
-    if (result == null || !result.getBoolean("final", false)) {
-      return;
-    }
-    if (!(result.getValue("series") instanceof String series) || !(result.getValue("resolution") instanceof Number res)
-      || !(result.getValue("start") instanceof Number)) {
+  private void store(Message<Object> message) {
+    if (!(message.body() instanceof ResultBatch batch)) {
       stats.increment("resultsRejected");
-      LOG.debug("result without series, resolution or start ignored: {}", result);
+      LOG.warn("a message on {} that is not a result batch was ignored", Addresses.FINAL_RESULTS);
       return;
     }
-    rings.computeIfAbsent(series, k -> new TreeMap<>())
-      .computeIfAbsent(res.longValue(), k -> new ResultRing(ringSize)).add(result);
-    if (pgWriter != null) {
-      pgWriter.offer(result);
+    long stored = 0;
+    for (WindowResult r : batch.results()) {
+      if (!r.isFinal() || r.series() == null) {
+        stats.increment("resultsRejected");
+        continue;
+      }
+      Stored result = Stored.of(r); // encoded once, for every tier
+      rings.computeIfAbsent(r.series(), k -> new TreeMap<>())
+        .computeIfAbsent(r.resolution(), k -> new ResultRing(ringSize)).add(result);
+      if (pgWriter != null) {
+        pgWriter.offer(result);
+      }
+      if (redisWriter != null) {
+        redisWriter.offer(result);
+      }
+      stored++;
     }
-    if (redisWriter != null) {
-      redisWriter.offer(result);
-    }
-    stats.increment("resultsStored");
+    stats.add("resultsStored", stored);
   }
 
   private void query(Message<JsonObject> message) {
@@ -209,7 +220,7 @@ public final class PersistVerticle extends VerticleBase {
     boolean encoded = "true".equals(message.headers().get(Addresses.REPLY_ENCODED));
     queries.answer(q).onComplete(ar -> {
       if (ar.succeeded()) {
-        message.reply(encoded ? ar.result().toBuffer() : ar.result());
+        message.reply(encoded ? ar.result().toBuffer() : ar.result().toJson());
       } else {
         LOG.warn("history query {} failed: {}", q, ar.cause().toString());
         message.fail(500, "history query failed: " + ar.cause().getMessage());

@@ -1,5 +1,6 @@
 package io.pulse.persist;
 
+import io.pulse.model.WindowResult;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -56,13 +57,20 @@ final class PgStore implements ResultStore {
       volume = EXCLUDED.volume, result = EXCLUDED.result
     WHERE pulse_results.result IS DISTINCT FROM EXCLUDED.result""";
 
-  private static final String RANGE = "SELECT result FROM pulse_results WHERE series = $1 AND resolution_ms = $2"
+  private static final String RANGE = "SELECT result, (extract(epoch FROM window_start) * 1000)::int8 FROM pulse_results"
+    + " WHERE series = $1 AND resolution_ms = $2"
     + " AND window_start >= " + TS.formatted("$3") + " AND window_start < " + TS.formatted("$4")
     + " ORDER BY window_start LIMIT $5";
 
   private static final String PARTITIONS = """
     SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
     WHERE p.relname LIKE 'pulse\\_results%' AND pg_table_is_visible(c.oid)""";
+
+  /**
+   * Event loops of the pool's connections, apart from the persist verticle's: encoding a batch's arrays and decoding
+   * query rows run beside the intake instead of after it (answers still arrive on the verticle's context).
+   */
+  private static final int EVENT_LOOPS = 2;
 
   private final Pool pool;
   /** Upserts run in parallel per batch, each on its own connection; the other half of the pool serves queries. */
@@ -77,7 +85,8 @@ final class PgStore implements ResultStore {
 
   PgStore(Vertx vertx, PgConnectOptions connect, int poolSize, Retention retention, LongSupplier clock) {
     this.pool = PgBuilder.pool()
-      .with(new PoolOptions().setMaxSize(poolSize).setConnectionTimeout(5).setConnectionTimeoutUnit(TimeUnit.SECONDS))
+      .with(new PoolOptions().setMaxSize(poolSize).setConnectionTimeout(5).setConnectionTimeoutUnit(TimeUnit.SECONDS)
+        .setEventLoopSize(EVENT_LOOPS))
       // no pipelining: with it the pool puts concurrent statements on one busy connection, so write lanes would run
       // one after the other and a history query would wait behind a batch; each gets a connection of its own instead.
       // Notices like "already exists, skipping" are expected on every start: keep them out of the log
@@ -141,7 +150,7 @@ final class PgStore implements ResultStore {
   }
 
   @Override
-  public Future<Void> write(List<JsonObject> batch) {
+  public Future<Void> write(List<Stored> batch) {
     return ready().compose(v -> upsert(batch));
   }
 
@@ -149,19 +158,19 @@ final class PgStore implements ResultStore {
   private record Key(String series, long resolution, long start) {
   }
 
-  private Future<Void> upsert(List<JsonObject> batch) {
+  private Future<Void> upsert(List<Stored> batch) {
     long now = clock.getAsLong();
-    Map<Key, JsonObject> byKey = new LinkedHashMap<>(batch.size() * 2);
+    Map<Key, Stored> byKey = new LinkedHashMap<>(batch.size() * 2);
     Set<String> neededPartitions = new TreeSet<>();
     Set<String> newSeries = new TreeSet<>();
     // a batch holds few (resolution, day) pairs: retention and partition are decided once per run of the same pair
     long pairRes = Long.MIN_VALUE;
     long pairDay = Long.MIN_VALUE;
     boolean expired = false;
-    for (JsonObject r : batch) {
-      String s = r.getString("series");
-      long res = r.getLong("resolution");
-      long start = r.getLong("start");
+    for (Stored r : batch) {
+      String s = r.result().series();
+      long res = r.result().resolution();
+      long start = r.result().start();
       long day = Math.floorDiv(start, DAY_MS);
       if (res != pairRes || day != pairDay) {
         pairRes = res;
@@ -185,11 +194,11 @@ final class PgStore implements ResultStore {
     }
     // lanes hold disjoint series, so they run in parallel on their own connections without ever touching the same
     // row; the writer sends the next batch only when every lane is done, which keeps the order of rewrites
-    List<List<Map.Entry<Key, JsonObject>>> lanes = new ArrayList<>(writeLanes);
+    List<List<Map.Entry<Key, Stored>>> lanes = new ArrayList<>(writeLanes);
     for (int l = 0; l < writeLanes; l++) {
       lanes.add(new ArrayList<>(byKey.size() / writeLanes + 1));
     }
-    for (Map.Entry<Key, JsonObject> e : byKey.entrySet()) {
+    for (Map.Entry<Key, Stored> e : byKey.entrySet()) {
       lanes.get(Math.floorMod(e.getKey().series().hashCode(), writeLanes)).add(e);
     }
     return createPartitions(neededPartitions)
@@ -199,7 +208,7 @@ final class PgStore implements ResultStore {
         .onSuccess(rows -> knownSeries.addAll(newSeries)))
       .compose(v -> {
         List<Future<?>> written = new ArrayList<>(writeLanes);
-        for (List<Map.Entry<Key, JsonObject>> lane : lanes) {
+        for (List<Map.Entry<Key, Stored>> lane : lanes) {
           if (!lane.isEmpty()) {
             // each lane's arrays are built just before it is sent: the next is built while the first one runs
             written.add(pool.preparedQuery(UPSERT).execute(columns(lane)));
@@ -211,7 +220,7 @@ final class PgStore implements ResultStore {
   }
 
   /** The UNNEST arrays of one statement. */
-  private static Tuple columns(List<Map.Entry<Key, JsonObject>> rows) {
+  private static Tuple columns(List<Map.Entry<Key, Stored>> rows) {
     int n = rows.size();
     String[] series = new String[n];
     Long[] res = new Long[n];
@@ -225,28 +234,24 @@ final class PgStore implements ResultStore {
     Double[] volume = new Double[n];
     String[] json = new String[n];
     int i = 0;
-    for (Map.Entry<Key, JsonObject> e : rows) {
-      JsonObject r = e.getValue();
+    for (Map.Entry<Key, Stored> e : rows) {
+      WindowResult r = e.getValue().result();
       series[i] = e.getKey().series();
       res[i] = e.getKey().resolution();
       start[i] = e.getKey().start();
-      count[i] = r.getLong("count", 0L);
-      sum[i] = number(r, "sum");
-      min[i] = number(r, "min");
-      max[i] = number(r, "max");
-      first[i] = number(r, "first");
-      last[i] = number(r, "last");
-      volume[i] = number(r, "volume");
-      json[i] = r.encode();
+      count[i] = r.count();
+      sum[i] = r.sum();
+      min[i] = r.min();
+      max[i] = r.max();
+      first[i] = r.first();
+      last[i] = r.last();
+      volume[i] = r.volume() > 0 ? r.volume() : null; // as in the JSON: no volume, no field
+      json[i] = e.getValue().json();
       i++;
     }
     return Tuple.tuple().addArrayOfString(series).addArrayOfLong(res).addArrayOfLong(start)
       .addArrayOfLong(count).addArrayOfDouble(sum).addArrayOfDouble(min).addArrayOfDouble(max)
       .addArrayOfDouble(first).addArrayOfDouble(last).addArrayOfDouble(volume).addArrayOfString(json);
-  }
-
-  private static Double number(JsonObject r, String key) {
-    return r.getValue(key) instanceof Number num ? num.doubleValue() : null;
   }
 
   /** Creates day partitions ("r1000_d20261115") and their resolution parents, in one transaction under a lock. */
@@ -348,10 +353,11 @@ final class PgStore implements ResultStore {
     long t = clamp(to);
     return ready().compose(v -> pool.preparedQuery(RANGE).execute(Tuple.of(series, resolution, f, t, limit)))
       .map(rows -> {
-        List<JsonObject> out = new ArrayList<>(rows.size());
+        List<ResultStore.Raw> out = new ArrayList<>(rows.size());
         for (Row row : rows) {
+          // text since schema step 2; a JsonObject only if a step-1 (jsonb) table is read
           Object value = row.getValue(0);
-          out.add(value instanceof JsonObject j ? j : new JsonObject(String.valueOf(value)));
+          out.add(new ResultStore.Raw(row.getLong(1), value instanceof JsonObject j ? j.encode() : String.valueOf(value)));
         }
         return new Slice(out, Long.MIN_VALUE);
       });

@@ -1,6 +1,7 @@
 package io.pulse.persist;
 
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -41,7 +42,7 @@ final class QueryService {
     return bySeries == null || bySeries.isEmpty() ? 0 : bySeries.keySet().stream().min(Long::compare).orElse(0L);
   }
 
-  Future<JsonObject> answer(HistoryQuery q) {
+  Future<Answer> answer(HistoryQuery q) {
     Answer answer = new Answer(q);
     Map<Long, ResultRing> bySeries = rings.get(q.series());
     ResultRing ring = bySeries == null ? null : bySeries.get(q.resolution());
@@ -51,7 +52,7 @@ final class QueryService {
         answer.add("memory", lo, q.to(), ring.range(lo, q.to()));
       }
     }
-    return ask(answer, "redis").compose(v -> ask(answer, "postgres")).map(v -> answer.toJson());
+    return ask(answer, "redis").compose(v -> ask(answer, "postgres")).map(v -> answer);
   }
 
   /** Asks a durable tier for what is still missing: [from, cut). */
@@ -76,7 +77,7 @@ final class QueryService {
     return tier.store().range(q.series(), q.resolution(), q.from(), cut, HistoryQuery.MAX_ROWS)
       .map(slice -> {
         long lo = Math.max(q.from(), Math.min(cut, slice.coversFrom()));
-        List<JsonObject> rows = slice.results().stream().filter(r -> r.getLong("start") >= lo).toList();
+        List<ResultStore.Raw> rows = slice.results().stream().filter(r -> r.start() >= lo).toList();
         if (lo < cut) {
           answer.add(name, lo, cut, rows);
         }
@@ -113,10 +114,14 @@ final class QueryService {
     });
   }
 
-  /** The parts found so far, from the newest (memory) down; {@code cut} is where the next tier must answer up to. */
-  private static final class Answer {
+  /**
+   * The parts found so far, from the newest (memory) down; {@code cut} is where the next tier must answer up to. Once
+   * complete, the reply: {@link #toBuffer()} encoded with every result's JSON copied in as the tier holds it (the
+   * REST gateway's way: no result is parsed or encoded again), or {@link #toJson()}.
+   */
+  static final class Answer {
     final HistoryQuery query;
-    final List<List<JsonObject>> parts = new ArrayList<>();
+    final List<List<ResultStore.Raw>> parts = new ArrayList<>();
     final JsonArray tiers = new JsonArray();
     final JsonArray errors = new JsonArray();
     long cut;
@@ -127,7 +132,7 @@ final class QueryService {
       this.cut = query.to();
     }
 
-    void add(String tier, long from, long to, List<JsonObject> rows) {
+    void add(String tier, long from, long to, List<ResultStore.Raw> rows) {
       parts.add(0, rows);
       tiers.add(new JsonObject().put("tier", tier).put("from", from).put("to", to).put("count", rows.size()));
       cut = from;
@@ -137,13 +142,57 @@ final class QueryService {
       errors.add(reason);
     }
 
+    /** The reply as JSON (every result parsed). */
     JsonObject toJson() {
-      List<JsonObject> rows = new ArrayList<>();
-      parts.forEach(rows::addAll);
       Set<String> approximate = new TreeSet<>();
-      if (query.step() > query.resolution()) {
-        rows = Downsampler.downsample(rows, query.step(), approximate);
+      List<JsonObject> results = downsampled() ? downsample(approximate) : new ArrayList<>();
+      if (!downsampled()) {
+        parts.forEach(part -> part.forEach(r -> results.add(r.toJson())));
       }
+      return header(approximate).put("results", new JsonArray(new ArrayList<>(results)));
+    }
+
+    /** The reply encoded: the results' JSON copied in as stored, unless they are downsampled. */
+    Buffer toBuffer() {
+      Set<String> approximate = new TreeSet<>();
+      List<JsonObject> merged = downsampled() ? downsample(approximate) : null;
+      String head = header(approximate).encode(); // never empty: it always describes the query
+      int size = head.length() + 16;
+      for (List<ResultStore.Raw> part : parts) {
+        for (ResultStore.Raw r : part) {
+          size += r.json().length() + 1;
+        }
+      }
+      Buffer out = Buffer.buffer(size).appendString(head.substring(0, head.length() - 1)).appendString(",\"results\":[");
+      boolean first = true;
+      if (merged != null) {
+        for (JsonObject r : merged) {
+          out.appendString(first ? "" : ",").appendString(r.encode());
+          first = false;
+        }
+      } else {
+        for (List<ResultStore.Raw> part : parts) {
+          for (ResultStore.Raw r : part) {
+            out.appendString(first ? "" : ",").appendString(r.json());
+            first = false;
+          }
+        }
+      }
+      return out.appendString("]}");
+    }
+
+    private boolean downsampled() {
+      return query.step() > query.resolution();
+    }
+
+    private List<JsonObject> downsample(Set<String> approximate) {
+      List<JsonObject> rows = new ArrayList<>();
+      parts.forEach(part -> part.forEach(r -> rows.add(r.toJson())));
+      return Downsampler.downsample(rows, query.step(), approximate);
+    }
+
+    /** Everything but the results. */
+    private JsonObject header(Set<String> approximate) {
       List<String> answered = new ArrayList<>();
       for (int i = 0; i < tiers.size(); i++) {
         JsonObject t = tiers.getJsonObject(i);
@@ -155,8 +204,7 @@ final class QueryService {
         .put("tier", answered.isEmpty() ? (tiers.isEmpty() ? "none" : tiers.getJsonObject(0).getString("tier"))
           : String.join("+", answered))
         .put("tiers", tiers)
-        .put("complete", (cut <= query.from() || errors.isEmpty()) && !truncated)
-        .put("results", new JsonArray(new ArrayList<>(rows)));
+        .put("complete", (cut <= query.from() || errors.isEmpty()) && !truncated);
       if (!errors.isEmpty()) {
         reply.put("errors", errors);
       }

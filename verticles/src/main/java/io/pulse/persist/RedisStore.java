@@ -2,12 +2,12 @@ package io.pulse.persist;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import io.vertx.redis.client.ResponseType;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -67,16 +67,16 @@ final class RedisStore implements ResultStore {
    * result: Redis work per batch grows with the series touched, not with the results.
    */
   @Override
-  public Future<Void> write(List<JsonObject> batch) {
+  public Future<Void> write(List<Stored> batch) {
     Map<String, KeyBatch> byKey = new LinkedHashMap<>();
-    Map<String, JsonObject> latest = new HashMap<>();
+    Map<String, Stored> latest = new HashMap<>();
     Set<String> series = new TreeSet<>();
-    for (JsonObject r : batch) {
-      String s = r.getString("series");
-      long res = r.getLong("resolution");
-      long start = r.getLong("start");
-      byKey.computeIfAbsent(historyKey(s, res), k -> new KeyBatch(res)).byStart.put(start, r.encode());
-      latest.merge(s + "@" + res, r, (a, b) -> b.getLong("start") >= a.getLong("start") ? b : a);
+    for (Stored r : batch) {
+      String s = r.result().series();
+      long res = r.result().resolution();
+      long start = r.result().start();
+      byKey.computeIfAbsent(historyKey(s, res), k -> new KeyBatch(res)).byStart.put(start, r.json());
+      latest.merge(s + "@" + res, r, (a, b) -> b.result().start() >= a.result().start() ? b : a);
       series.add(s);
     }
     List<Request> requests = new ArrayList<>(byKey.size() * 4 + 2);
@@ -110,7 +110,7 @@ final class RedisStore implements ResultStore {
     });
     if (!latest.isEmpty()) {
       Request hset = Request.cmd(Command.HSET).arg(LATEST_KEY);
-      latest.forEach((field, r) -> hset.arg(field).arg(r.encode()));
+      latest.forEach((field, r) -> hset.arg(field).arg(r.json()));
       requests.add(hset);
       Request sadd = Request.cmd(Command.SADD).arg(SERIES_KEY);
       series.forEach(sadd::arg);
@@ -128,22 +128,33 @@ final class RedisStore implements ResultStore {
   @Override
   public Future<Slice> range(String series, long resolution, long from, long to, int limit) {
     String key = historyKey(series, resolution);
+    // with their scores (the window starts): no member is parsed, the answer copies their JSON as stored
     return redis.batch(List.of(
-        Request.cmd(Command.ZRANGE).arg(key).arg(0).arg(0),
-        Request.cmd(Command.ZRANGEBYSCORE).arg(key).arg(from).arg("(" + to).arg("LIMIT").arg(0).arg(limit)))
+        Request.cmd(Command.ZRANGE).arg(key).arg(0).arg(0).arg("WITHSCORES"),
+        Request.cmd(Command.ZRANGEBYSCORE).arg(key).arg(from).arg("(" + to).arg("WITHSCORES").arg("LIMIT").arg(0)
+          .arg(limit)))
       .map(replies -> {
-        Response oldest = replies.get(0);
-        long coversFrom = oldest == null || oldest.size() == 0 ? Long.MAX_VALUE
-          : new JsonObject(oldest.get(0).toString()).getLong("start");
-        List<JsonObject> out = new ArrayList<>();
-        Response found = replies.get(1);
-        if (found != null) {
-          for (Response member : found) {
-            out.add(new JsonObject(member.toString()));
-          }
-        }
-        return new Slice(out, coversFrom);
+        List<Raw> oldest = rows(replies.get(0));
+        return new Slice(rows(replies.get(1)), oldest.isEmpty() ? Long.MAX_VALUE : oldest.get(0).start());
       });
+  }
+
+  /** Members with their scores: pairs under RESP3, a flat member, score, member.. list under RESP2. */
+  private static List<Raw> rows(Response reply) {
+    List<Raw> out = new ArrayList<>();
+    if (reply == null || reply.size() == 0) {
+      return out;
+    }
+    if (reply.get(0).type() == ResponseType.MULTI) {
+      for (Response pair : reply) {
+        out.add(new Raw(pair.get(1).toDouble().longValue(), pair.get(0).toString()));
+      }
+    } else {
+      for (int i = 0; i + 1 < reply.size(); i += 2) {
+        out.add(new Raw(reply.get(i + 1).toDouble().longValue(), reply.get(i).toString()));
+      }
+    }
+    return out;
   }
 
   @Override

@@ -1,22 +1,23 @@
 package io.pulse.persist;
 
-import io.vertx.core.json.JsonObject;
-
 import java.util.ArrayList;
 import java.util.List;
 
-/** The newest final results of one series and resolution, oldest overwritten first. Results arrive in window order. */
+/**
+ * The newest final results of one series and resolution, oldest overwritten first. Results arrive in window order.
+ * They are kept as taken in, with their JSON encoded once: a query copies it into its answer.
+ */
 final class ResultRing {
 
-  private final JsonObject[] slots;
+  private final Stored[] slots;
   private int next;
   private int size;
 
   ResultRing(int capacity) {
-    this.slots = new JsonObject[capacity];
+    this.slots = new Stored[capacity];
   }
 
-  void add(JsonObject result) {
+  void add(Stored result) {
     slots[next] = result;
     next = (next + 1) % slots.length;
     size = Math.min(size + 1, slots.length);
@@ -24,18 +25,18 @@ final class ResultRing {
 
   /** Start of the oldest result held, or {@code Long.MAX_VALUE} when empty: the ring is complete from there on. */
   long oldestStart() {
-    return size == 0 ? Long.MAX_VALUE : slots[(next - size + slots.length) % slots.length].getLong("start");
+    return size == 0 ? Long.MAX_VALUE : slots[(next - size + slots.length) % slots.length].result().start();
   }
 
   /** Results whose window starts in [from, to), oldest first. */
-  List<JsonObject> range(long from, long to) {
-    List<JsonObject> out = new ArrayList<>();
+  List<ResultStore.Raw> range(long from, long to) {
+    List<ResultStore.Raw> out = new ArrayList<>();
     int oldest = (next - size + slots.length) % slots.length;
     for (int i = 0; i < size; i++) {
-      JsonObject r = slots[(oldest + i) % slots.length];
-      long start = r.getLong("start");
+      Stored r = slots[(oldest + i) % slots.length];
+      long start = r.result().start();
       if (start >= from && start < to) {
-        out.add(r);
+        out.add(new ResultStore.Raw(start, r.json()));
       }
     }
     return out;

@@ -13,7 +13,7 @@ interface ResultStore {
   String name();
 
   /** Writes a batch; rewriting a result already stored (same series, resolution and start) changes nothing. */
-  Future<Void> write(List<JsonObject> batch);
+  Future<Void> write(List<Stored> batch);
 
   /** The results of one series and resolution starting in [from, to), oldest first, at most {@code limit}. */
   Future<Slice> range(String series, long resolution, long from, long to, int limit);
@@ -27,6 +27,16 @@ interface ResultStore {
    * What a tier answered: the results, and from where on the tier is complete (results before {@code coversFrom}
    * may exist in a colder tier).
    */
-  record Slice(List<JsonObject> results, long coversFrom) {
+  record Slice(List<Raw> results, long coversFrom) {
+  }
+
+  /**
+   * One result as a tier holds it: its window start and its JSON as written. A history reply copies the JSON into
+   * the encoded answer as it is; it is parsed only to downsample or for a caller that asks for a JsonObject.
+   */
+  record Raw(long start, String json) {
+    JsonObject toJson() {
+      return new JsonObject(json);
+    }
   }
 }

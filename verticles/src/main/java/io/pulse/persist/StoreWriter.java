@@ -4,7 +4,6 @@ import io.pulse.model.RoleStats;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,16 +30,16 @@ final class StoreWriter {
   private final int bufferMax;
   private final RoleStats stats;
   private final CircuitBreaker breaker;
-  private final ArrayDeque<JsonObject> memory = new ArrayDeque<>();
+  private final ArrayDeque<Stored> memory = new ArrayDeque<>();
   /** Results for the journal not yet handed to the blocking queue. */
-  private List<JsonObject> journalTail = new ArrayList<>();
+  private List<Stored> journalTail = new ArrayList<>();
   /** Results in the journal (on disk or in the tail) not yet stored. */
   private long journalPending;
   private long journalOffset;
   private ResultStore store;
   private boolean inFlight;
   /** The batch being written when it came from memory (journaled at stop if still unanswered). */
-  private List<JsonObject> sending = List.of();
+  private List<Stored> sending = List.of();
   private long generation;
   private boolean up = true;
   private long timer = -1;
@@ -92,7 +91,7 @@ final class StoreWriter {
     return memory.size() + journalPending;
   }
 
-  void offer(JsonObject result) {
+  void offer(Stored result) {
     if (journalPending > 0 || memory.size() >= bufferMax) {
       journalTail.add(result);
       journalPending++;
@@ -114,7 +113,7 @@ final class StoreWriter {
     if (journalTail.isEmpty()) {
       return;
     }
-    List<JsonObject> tail = journalTail;
+    List<Stored> tail = journalTail;
     journalTail = new ArrayList<>();
     vertx.executeBlocking(() -> {
       journal.append(tail);
@@ -132,7 +131,7 @@ final class StoreWriter {
       return;
     }
     if (!memory.isEmpty()) {
-      List<JsonObject> batch = new ArrayList<>(Math.min(batchSize, memory.size()));
+      List<Stored> batch = new ArrayList<>(Math.min(batchSize, memory.size()));
       while (batch.size() < batchSize && !memory.isEmpty()) {
         batch.add(memory.poll());
       }
@@ -153,7 +152,7 @@ final class StoreWriter {
   }
 
   /** Sends one batch; {@code nextOffset} >= 0 when it comes from the journal (advanced on success). */
-  private void send(List<JsonObject> batch, long nextOffset) {
+  private void send(List<Stored> batch, long nextOffset) {
     inFlight = true;
     sending = nextOffset < 0 ? batch : List.of();
     long gen = ++generation;
@@ -171,7 +170,7 @@ final class StoreWriter {
     });
   }
 
-  private void done(List<JsonObject> batch, long nextOffset, Throwable failure) {
+  private void done(List<Stored> batch, long nextOffset, Throwable failure) {
     inFlight = false;
     sending = List.of();
     if (failure == null) {
@@ -237,10 +236,10 @@ final class StoreWriter {
     return drained.future().compose(v -> {
       vertx.cancelTimer(timer);
       generation++; // a write still in flight is not waited for: its results are journaled too
-      List<JsonObject> head = new ArrayList<>(sending);
+      List<Stored> head = new ArrayList<>(sending);
       head.addAll(memory);
       sending = List.of();
-      List<JsonObject> tail = journalTail;
+      List<Stored> tail = journalTail;
       long offset = journalOffset;
       memory.clear();
       journalTail = new ArrayList<>();

@@ -160,6 +160,36 @@ class AggregationEngineTest {
   }
 
   @Test
+  @DisplayName("series handed over mid-stream (export, then adopt by another engine) continue exactly as on one "
+    + "engine: the same final results and corrections, moving averages, late counts and percentiles included")
+  void handoverContinuesExactly() {
+    List<Sample> input = randomInput(new Random(77), 20_000);
+    EngineSettings settings = EngineSettings.of(RESOLUTIONS, LATENESS, true).withLatePolicy(true, 30_000);
+    List<WindowResult> whole = new ArrayList<>();
+    AggregationEngine one = new AggregationEngine(settings, whole::add);
+    input.forEach(s -> one.add(s, 0));
+    one.tick(0, false); // corrections go out on ticks
+    one.closeAll();
+
+    List<WindowResult> split = new ArrayList<>();
+    AggregationEngine first = new AggregationEngine(settings, split::add);
+    AggregationEngine second = new AggregationEngine(settings, split::add);
+    int half = input.size() / 2;
+    input.subList(0, half).forEach(s -> first.add(s, 0));
+    assertThat(first.openWindows()).as("windows open at the hand-over").isPositive();
+    int held = first.seriesCount();
+    assertThat(second.stateFormat()).isEqualTo(first.stateFormat());
+    assertThat(second.adopt(first.export(series -> true))).isEqualTo(held);
+    assertThat(first.seriesCount()).as("nothing left behind").isZero();
+    input.subList(half, input.size()).forEach(s -> second.add(s, 0));
+    second.tick(0, false);
+    second.closeAll();
+
+    assertThat(split).isEqualTo(whole);
+    assertThat(whole.stream().filter(WindowResult::isCorrection)).as("corrections of retained windows").isNotEmpty();
+  }
+
+  @Test
   @DisplayName("applying a batch gives the same results and outcomes as applying its samples one by one, "
     + "new series, the series cap and rejected values included")
   void batchEqualsOneByOne() {

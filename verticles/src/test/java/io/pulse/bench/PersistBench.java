@@ -1,6 +1,9 @@
 package io.pulse.bench;
 
 import io.pulse.model.Addresses;
+import io.pulse.model.Codecs;
+import io.pulse.model.ResultBatch;
+import io.pulse.model.WindowResult;
 import io.pulse.node.PulseNode;
 import io.pulse.node.TestNodes;
 import io.vertx.core.Context;
@@ -72,8 +75,9 @@ public final class PersistBench {
       EventBus bus = node.vertx().eventBus();
 
       // 1. write throughput: 100 series of 1 s windows, built beforehand and published from an event loop as the
-      // aggregate role does, as fast as the bus takes them, until the last window of every series is in PostgreSQL
-      // (a series' results are written in order of arrival, so its last row there means all of them are)
+      // aggregate role does (each on RESULTS for the gateway, and in batches of 1,000 on FINAL_RESULTS for
+      // persistence), as fast as the bus takes them, until the last window of every series is in PostgreSQL (a
+      // series' results are written in order of arrival, so its last row there means all of them are)
       double[] rates = new double[runs];
       int perSeries = rows / SERIES;
       long expected = (long) perSeries * SERIES;
@@ -81,7 +85,7 @@ public final class PersistBench {
         String prefix = "bench.write." + run + "." + k + ".";
         long first = now - 20 * 3_600_000L;
         long lastStart = first + (perSeries - 1) * 1000L;
-        List<JsonObject> messages = new ArrayList<>((int) expected);
+        List<WindowResult> messages = new ArrayList<>((int) expected);
         for (int i = 0; i < perSeries; i++) {
           for (int s = 0; s < SERIES; s++) {
             messages.add(result(prefix + s, 1000, first + i * 1000L, i));
@@ -113,22 +117,30 @@ public final class PersistBench {
       String ring = "bench.ring." + run;
       String hot = "bench.redis." + run;
       String cold = "bench.pg." + run;
+      List<WindowResult> setup = new ArrayList<>();
       for (int i = 0; i < 600; i++) {
-        bus.publish(Addresses.RESULTS, result(ring, 1000, now - 600_000 + i * 1000L, i));
+        setup.add(result(ring, 1000, now - 600_000 + i * 1000L, i));
       }
       for (int i = 0; i < 3000; i++) {
-        bus.publish(Addresses.RESULTS, result(hot, 1000, now - 3_000_000 + i * 1000L, i));
+        setup.add(result(hot, 1000, now - 3_000_000 + i * 1000L, i));
       }
       long coldStart = now - 48 * 3_600_000L;
       for (int i = 0; i < 36 * 60; i++) {
-        bus.publish(Addresses.RESULTS, result(cold, 60_000, coldStart + i * 60_000L, i));
+        setup.add(result(cold, 60_000, coldStart + i * 60_000L, i));
       }
+      publish(node.vertx().getOrCreateContext(), bus, setup, 0);
       TestNodes.waitUntil("the query series are stored", 120_000, () -> count(pool, "bench.%." + run) == 600 + 3000 + 36 * 60);
-      Thread.sleep(1000);
       // the Vert.x HTTP client (keep-alive): the JDK HttpClient alone adds ~3 ms per request here, which is the
       // client's cost, not the server's
       HttpClient http = admin.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1")
         .setDefaultPort(node.httpPort()).setKeepAlive(true));
+      // the gateway takes in every result on RESULTS too, after persistence: queries are timed once it has caught up
+      // (its last published result is its latest), not while it still works through the write runs' 100,000s
+      long lastCold = coldStart + (36 * 60 - 1) * 60_000L;
+      TestNodes.waitUntil("the gateway has taken in every result published", 600_000, () -> await(get(http,
+          "/api/latest?series=" + cold), 60).toJsonObject().getJsonArray("results").stream()
+        .anyMatch(r -> ((JsonObject) r).getLong("start") == lastCold));
+      Thread.sleep(1000);
       List<Tier> tiers = List.of(
         new Tier("memory", "last 300 s of 1 s", new JsonObject().put("series", ring).put("resolution", 1000)
           .put("from", now - 300_000).put("to", now), 300),
@@ -203,11 +215,10 @@ public final class PersistBench {
     void run() throws Exception;
   }
 
-  public static JsonObject result(String series, long res, long start, int i) {
+  static WindowResult result(String series, long res, long start, int i) {
     double v = 100 + (i % 17);
-    return new JsonObject().put("series", series).put("resolution", res).put("start", start).put("end", start + res)
-      .put("count", 10).put("sum", v * 10).put("min", v - 1).put("max", v + 1).put("mean", v).put("first", v)
-      .put("last", v + 0.5).put("final", true).put("p50", v).put("p99", v + 0.9);
+    return new WindowResult(series, res, start, 10, v * 10, v - 1, v + 1, v, v + 0.5, 0, Double.NaN, true,
+      v, Double.NaN, v + 0.9, Double.NaN, Double.NaN, Double.NaN, 0, 0);
   }
 
   static long count(Pool pool, String like) {
@@ -222,15 +233,20 @@ public final class PersistBench {
       .execute(Tuple.of(series, start)).map(r -> r.iterator().next().getLong(0)).otherwise(-1L), 60);
   }
 
-  /** Publishes in chunks from one event loop, so that loop never blocks for long (as the aggregate role would). */
-  static void publish(Context context, EventBus bus, List<JsonObject> messages, int from) {
+  /**
+   * Publishes in chunks of 1,000 from one event loop, so that loop never blocks for long, as the aggregate role does:
+   * each result as JSON on RESULTS (for the gateway), and the chunk as one batch on FINAL_RESULTS (for persistence).
+   */
+  static void publish(Context context, EventBus bus, List<WindowResult> results, int from) {
+    Codecs.register(bus);
     context.runOnContext(v -> {
-      int to = Math.min(messages.size(), from + 1000);
+      int to = Math.min(results.size(), from + 1000);
       for (int i = from; i < to; i++) {
-        bus.publish(Addresses.RESULTS, messages.get(i));
+        bus.publish(Addresses.RESULTS, results.get(i).toJson());
       }
-      if (to < messages.size()) {
-        publish(context, bus, messages, to);
+      bus.publish(Addresses.FINAL_RESULTS, new ResultBatch(results.subList(from, to)));
+      if (to < results.size()) {
+        publish(context, bus, results, to);
       }
     });
   }

@@ -87,7 +87,10 @@ class DashboardBrowserTest {
         + "frame interval p50 {} ms, p95 {} ms; heap {} MB", perf.getValue("series"), perf.getValue("updatesPerFrame"),
       perf.getValue("updateCostMsP50"), perf.getValue("updateCostMsP95"), perf.getValue("updateCostMsMax"),
       perf.getValue("frameIntervalMsP50"), perf.getValue("frameIntervalMsP95"), perf.getValue("heapMB"));
+    LOG.info("dashboard with 200 series at 4 updates/s each: {}; an hour of that feed in compressed time: {}",
+      perf.getJsonObject("realistic"), perf.getJsonObject("hour"));
     assertThat(perf.getInteger("overviewRows")).isGreaterThanOrEqualTo(200);
+    assertThat(perf.getJsonObject("realistic").getInteger("frames")).as("frames drawn while fed").isPositive();
     assertThat(Files.size(Path.of("docs/dashboard.png"))).isPositive();
   }
 

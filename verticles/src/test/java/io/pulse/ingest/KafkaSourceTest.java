@@ -2,7 +2,9 @@ package io.pulse.ingest;
 
 import io.pulse.node.PulseNode;
 import io.pulse.node.TestNodes;
+import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
+import io.vertx.kafka.client.consumer.KafkaConsumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -16,10 +18,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -30,6 +36,7 @@ class KafkaSourceTest {
   private static KafkaClusterTestKit kafka;
   private static Admin admin;
   private static KafkaProducer<String, String> producer;
+  private static final List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
   private final List<PulseNode> nodes = new ArrayList<>();
 
   @BeforeAll
@@ -51,6 +58,13 @@ class KafkaSourceTest {
     props.put("key.serializer", StringSerializer.class.getName());
     props.put("value.serializer", StringSerializer.class.getName());
     props.put("acks", "all");
+    // not idempotent: the first batches to a topic created a moment ago can meet NOT_LEADER_OR_FOLLOWER while the
+    // broker still loads the partition; an idempotent producer then retried its first batch forever with
+    // OUT_OF_ORDER_SEQUENCE_NUMBER and the records never arrived. One request in flight keeps retries in order.
+    props.put("enable.idempotence", "false");
+    props.put("max.in.flight.requests.per.connection", "1");
+    props.put("request.timeout.ms", "10000");
+    props.put("delivery.timeout.ms", "30000");
     producer = new KafkaProducer<>(props);
   }
 
@@ -74,16 +88,41 @@ class KafkaSourceTest {
 
   private static void createTopic(String name, int partitions) throws Exception {
     admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
+    TestNodes.waitUntil("every partition of " + name + " has a leader", 30_000, () -> {
+      try {
+        return admin.describeTopics(List.of(name)).allTopicNames().get().get(name).partitions().stream()
+          .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+      } catch (Exception e) {
+        return false;
+      }
+    });
   }
 
   private static void produce(String topic, String key, String value) {
-    producer.send(new ProducerRecord<>(topic, key, value));
+    sent.add(producer.send(new ProducerRecord<>(topic, key, value)));
+  }
+
+  /** Waits until the broker holds every record produced so far; fails with the producer's error if one was lost. */
+  private static void flushProduced() {
+    producer.flush();
+    try {
+      for (java.util.concurrent.Future<?> f : sent) {
+        f.get();
+      }
+    } catch (Exception e) {
+      throw new AssertionError("producing to the test broker failed: " + e, e);
+    } finally {
+      sent.clear();
+    }
   }
 
   private PulseNode startNode(String group, String... extra) {
     List<String> options = new ArrayList<>(List.of("--node.roles=ingest,aggregate", "--simulator.enabled=false",
       "--ingest.kafka.enabled=true", "--ingest.kafka.bootstrap-servers=" + kafka.bootstrapServers(),
-      "--ingest.kafka.group-id=" + group, "--ingest.kafka.retry-ms=1000", "--aggregate.idle-flush-ms=1500"));
+      "--ingest.kafka.group-id=" + group, "--ingest.kafka.retry-ms=1000",
+      // a window's records may reach aggregation in several polls; on a loaded machine seconds apart, and a window
+      // closed (idle flush) before the rest arrives would drop it as late
+      "--aggregate.idle-flush-ms=4000"));
     options.addAll(List.of(extra));
     PulseNode node = TestNodes.start(TestNodes.config(options.toArray(String[]::new)));
     nodes.add(node);
@@ -119,7 +158,7 @@ class KafkaSourceTest {
       produce("samples-a", null, new JsonObject().put("series", "meter.k").put("timestamp", w + i).put("value", 2.5).encode());
     }
     produce("samples-a", null, "{\"series\":\"meter.k\",\"timestamp\":" + w + ",\"value\":\"x\"}");
-    producer.flush();
+    flushProduced();
 
     PulseNode node = startNode("group-a", "--ingest.kafka.event-topics=events-a", "--ingest.kafka.sample-topics=samples-a");
     IngestProbe probe = new IngestProbe(node);
@@ -153,16 +192,18 @@ class KafkaSourceTest {
     for (int i = 0; i < 200; i++) {
       produce("events-b", "k" + i, event("search", 200, 1, w1 + i));
     }
-    producer.flush();
+    flushProduced();
     TestNodes.waitUntil("node A took the first 200", 60_000, () -> probeA.count("svc.search.latency") >= 200);
 
     PulseNode b = startNode("group-b", "--ingest.kafka.event-topics=events-b");
     IngestProbe probeB = new IngestProbe(b);
-    TestNodes.waitUntil("node B was assigned partitions", 60_000, () -> probeB.counter("kafka.partitions") > 0);
+    // both rejoined after the rebalance: records produced now go to both, none to a member still joining
+    TestNodes.waitUntil("A and B hold two partitions each", 60_000,
+      () -> probeA.counter("kafka.partitions") == 2 && probeB.counter("kafka.partitions") == 2);
     for (int i = 0; i < 200; i++) {
       produce("events-b", "k" + i, event("search", 200, 1, w2 + i));
     }
-    producer.flush();
+    flushProduced();
     TestNodes.waitUntil("both nodes together took the second 200", 60_000,
       () -> count(probeA, probeB, "svc.search.latency@" + w2) >= 200);
     assertThat(probeA.finals.containsKey("svc.search.latency@" + w2) && probeB.finals.containsKey("svc.search.latency@" + w2))
@@ -170,10 +211,13 @@ class KafkaSourceTest {
 
     TestNodes.stop(a);
     nodes.remove(a);
+    // produced before B holds A's partitions, half of the window would reach B seconds after the other half, after
+    // B's aggregation closed the window (idle flush): the take-over is shown by B holding all four
+    TestNodes.waitUntil("B took over all four partitions", 60_000, () -> probeB.counter("kafka.partitions") == 4);
     for (int i = 0; i < 200; i++) {
       produce("events-b", "k" + i, event("search", 200, 1, w3 + i));
     }
-    producer.flush();
+    flushProduced();
     try {
       TestNodes.waitUntil("node B took all of the third 200", 60_000, () -> count(probeB, probeB, "svc.search.latency@" + w3) / 2 >= 200);
     } catch (AssertionError e) {
@@ -183,6 +227,128 @@ class KafkaSourceTest {
     }
     assertThat(count(probeA, probeB, "svc.search.latency@" + w1)).isGreaterThanOrEqualTo(200);
     assertThat(count(probeA, probeB, "svc.search.latency@" + w2)).isGreaterThanOrEqualTo(200);
+    // committed only after aggregation acknowledged: every record of the three rounds was handed over and applied
+    TestNodes.waitUntil("the group committed all 600 records", 30_000, () -> committedTotal("group-b") == 600);
+  }
+
+  private static long committedTotal(String group) {
+    try {
+      return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().values().stream()
+        .mapToLong(org.apache.kafka.clients.consumer.OffsetAndMetadata::offset).sum();
+    } catch (Exception e) {
+      throw new AssertionError("cannot read the offsets of " + group + ": " + e, e);
+    }
+  }
+
+  @Test
+  @DisplayName("a consumer whose polls stop completing is detected after ingest.kafka.stall-ms, counted and replaced; "
+    + "the new consumer reads on from the last commit and nothing is lost")
+  void stalledPollIsDetectedAndTheConsumerReplaced() throws Exception {
+    createTopic("events-d", 2);
+    StallingConsumer stalling = new StallingConsumer();
+    KafkaSource.consumerDecorator = stalling::wrapFirst;
+    try {
+      PulseNode node = startNode("group-d", "--ingest.kafka.event-topics=events-d", "--ingest.kafka.stall-ms=5000");
+      IngestProbe probe = new IngestProbe(node);
+      long w1 = windowStart(40);
+      long w2 = windowStart(30);
+      for (int i = 0; i < 100; i++) {
+        produce("events-d", "k" + i, event("cart", 200, 1, w1 + i));
+      }
+      flushProduced();
+      TestNodes.waitUntil("the first 100 are in a final window", 60_000, () -> probe.count("svc.cart.latency") == 100);
+      TestNodes.waitUntil("and committed", 30_000, () -> committedTotal("group-d") == 100);
+      assertThat(probe.counter("kafka.stalls")).isZero();
+
+      stalling.stall.set(true); // from now on no poll of the first consumer completes
+      // produced before, some records could reach the last poll that completed and the rest, seconds later, the new
+      // consumer: the window would close in between
+      TestNodes.waitUntil("a poll hangs", 10_000, () -> stalling.hung.get() > 0);
+      for (int i = 0; i < 100; i++) {
+        produce("events-d", "k" + i, event("cart", 200, 1, w2 + i));
+      }
+      flushProduced();
+      TestNodes.waitUntil("the stall is detected", 30_000, () -> probe.counter("kafka.stalls") == 1);
+      try {
+        TestNodes.waitUntil("the new consumer consumed the second 100", 60_000,
+          () -> probe.finals.containsKey("svc.cart.latency@" + w2) && probe.finals.get("svc.cart.latency@" + w2).count() == 100);
+      } catch (AssertionError e) {
+        throw new AssertionError(e.getMessage() + "; finals " + probe.finals + ", records " + probe.counter("kafka.records")
+          + ", samplesIn " + probe.counter("kafka.samplesIn") + ", acked " + probe.counter("samplesAcked") + ", commits "
+          + probe.counter("kafka.commits") + ", committed " + committedTotal("group-d") + ", partitions "
+          + probe.counter("kafka.partitions"), e);
+      }
+      TestNodes.waitUntil("and committed them", 30_000, () -> committedTotal("group-d") == 200);
+      TestNodes.waitUntil("the state is connected again", 10_000, () -> probe.counter("kafka.state.connected") == 1);
+      assertThat(stalling.created.get()).as("one consumer replaced the stalled one").isEqualTo(2);
+      assertThat(probe.counter("kafka.stalls")).isEqualTo(1);
+      assertThat(probe.finals.get("svc.cart.latency@" + w1).count()).isEqualTo(100);
+    } finally {
+      KafkaSource.consumerDecorator = java.util.function.UnaryOperator.identity();
+    }
+  }
+
+  @Test
+  @DisplayName("while aggregation does not acknowledge, the partitions are paused, the state is lagging and no offset "
+    + "is committed; once aggregation answers, every record is delivered and only then committed")
+  void offsetsWaitForAggregation() throws Exception {
+    createTopic("events-e", 2);
+    long w = windowStart(30);
+    for (int i = 0; i < 50; i++) {
+      produce("events-e", "k" + i, event("pay", 200, 3, w + i));
+    }
+    flushProduced();
+    // no aggregate role: nothing acknowledges the batches
+    PulseNode node = startNode("group-e", "--node.roles=ingest", "--ingest.kafka.event-topics=events-e");
+    IngestProbe probe = new IngestProbe(node);
+    TestNodes.waitUntil("the source is held back", 30_000,
+      () -> probe.counter("kafka.heldBack") >= 1 && probe.counter("kafka.state.lagging") == 1);
+    assertThat(committedTotal("group-e")).as("nothing committed before aggregation acknowledged").isZero();
+
+    // aggregation arrives: stand in for the owner of every aggregation partition
+    var bus = node.vertx().eventBus();
+    io.pulse.model.Codecs.register(bus);
+    AtomicInteger delivered = new AtomicInteger();
+    int partitions = ((Number) io.pulse.model.ConfigKeys.AGGREGATE_PARTITIONS.defaultValue()).intValue();
+    for (int p = 0; p < partitions; p++) {
+      bus.<io.pulse.model.SampleBatch>consumer(io.pulse.model.Partitions.address(p), m -> {
+        delivered.addAndGet(m.body().size());
+        m.reply(null);
+      });
+    }
+    TestNodes.waitUntil("all 50 records are committed", 30_000, () -> committedTotal("group-e") == 50);
+    assertThat(delivered.get()).as("a latency and an error sample per record, delivered before the commit")
+      .isGreaterThanOrEqualTo(100);
+    TestNodes.waitUntil("the state is connected again", 10_000, () -> probe.counter("kafka.state.connected") == 1);
+  }
+
+  /**
+   * Wraps the first consumer a node creates in a proxy that, once {@link #stall} is set, answers every poll with a
+   * future that never completes, as a consumer stuck in its client would; every other call reaches the real one.
+   */
+  private static final class StallingConsumer {
+    final AtomicBoolean stall = new AtomicBoolean();
+    final AtomicInteger created = new AtomicInteger();
+    final AtomicInteger hung = new AtomicInteger();
+
+    @SuppressWarnings("unchecked")
+    KafkaConsumer<String, String> wrapFirst(KafkaConsumer<String, String> real) {
+      if (created.incrementAndGet() > 1) {
+        return real;
+      }
+      return (KafkaConsumer<String, String>) Proxy.newProxyInstance(KafkaConsumer.class.getClassLoader(),
+        new Class<?>[]{KafkaConsumer.class}, (proxy, method, args) -> {
+          if (stall.get() && method.getName().equals("poll")) {
+            hung.incrementAndGet();
+            return Promise.promise().future();
+          }
+          try {
+            return method.invoke(real, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+    }
   }
 
   private static long count(IngestProbe a, IngestProbe b, String key) {
@@ -212,7 +378,7 @@ class KafkaSourceTest {
     for (int i = 0; i < 10; i++) {
       produce("late-topic", null, event("auth", 200, 5, w + i));
     }
-    producer.flush();
+    flushProduced();
     TestNodes.waitUntil("the topic is consumed once it exists", 60_000, () -> probe.count("svc.auth.latency") == 10);
     TestNodes.waitUntil("the state is connected again", 10_000, () -> probe.counter("kafka.state.connected") == 1);
   }

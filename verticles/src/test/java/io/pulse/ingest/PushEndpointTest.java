@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -104,10 +105,12 @@ class PushEndpointTest {
   }
 
   @Test
-  @DisplayName("every kind of bad reading is refused with its reason, counted per reason, sampled to the dead-letter "
-    + "address, and the good readings around it still flow")
+  @DisplayName("every kind of bad reading is refused with its reason, counted per reason in the stats and in the node's "
+    + "Prometheus /metrics, sampled to the dead-letter address, and the good readings around it still flow")
   void badReadingsAreRefusedAndCounted() {
-    startNode();
+    // no gateway role: the node's own /metrics on its health port is what Prometheus scrapes
+    int healthPort = TestNodes.freePort();
+    startNode("--node.health-port=" + healthPort);
     long now = System.currentTimeMillis();
     List<String> lines = List.of(
       reading("good.one", base + 1, 1),
@@ -160,6 +163,20 @@ class PushEndpointTest {
     assertThat(probe.deadLetters).hasSizeGreaterThanOrEqualTo(15);
     assertThat(probe.deadLetters.get(0).fieldNames()).contains("node", "source", "reason", "detail", "input", "at");
     assertThat(probe.deadLetters).allSatisfy(d -> assertThat(d.getString("source")).isEqualTo("push"));
+
+    Map<String, String> push = Map.of("node", node.nodeId(), "source", "push");
+    TestNodes.waitUntil("/metrics counts the good samples", 10_000,
+      () -> MetricsScrape.of(healthPort).value("pulse_ingest_samples_total", push) == 3);
+    MetricsScrape metrics = MetricsScrape.of(healthPort);
+    Map<String, Integer> expected = Map.of("malformed-json", 4, "not-an-object", 1, "missing-field", 2, "wrong-type", 3,
+      "not-finite", 1, "negative-volume", 1, "too-far-future", 1, "too-far-past", 1, "bad-series", 1);
+    expected.forEach((reason, count) -> assertThat(metrics.value("pulse_ingest_rejects_total",
+      Map.of("node", node.nodeId(), "source", "push", "reason", reason))).as("rejects of %s", reason).isEqualTo(count.doubleValue()));
+    assertThat(metrics.lines("pulse_ingest_rejects_total", push)).as("no other reason counted").hasSize(expected.size());
+    assertThat(metrics.value("pulse_ingest_source_state", Map.of("node", node.nodeId(), "source", "push",
+      "state", "connected"))).isEqualTo(1.0);
+    assertThat(metrics.lines("pulse_ingest_source_state", push)).as("one line per state, only connected is 1")
+      .hasSize(SourceState.values().length).filteredOn(line -> line.endsWith(" 1.0")).hasSize(1);
   }
 
   @Test

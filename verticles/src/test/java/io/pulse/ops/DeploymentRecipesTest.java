@@ -42,6 +42,10 @@ class DeploymentRecipesTest {
 
     for (Map<String, Object> deployment : deployments) {
       String name = name(deployment);
+      Map<String, Object> strategy = path(deployment, "spec", "strategy");
+      assertThat(strategy).as("%s rolls by replacement", name).containsEntry("type", "RollingUpdate");
+      assertThat(path(deployment, "spec", "strategy", "rollingUpdate"))
+        .as("%s: a surge pod first, never one unavailable", name).containsEntry("maxSurge", 1).containsEntry("maxUnavailable", 0);
       Map<String, Object> podSpec = path(deployment, "spec", "template", "spec");
       Map<String, Object> container = first(podSpec.get("containers"));
       Map<String, String> env = new HashMap<>();

@@ -1,10 +1,15 @@
 package io.pulse.persist;
 
 import io.pulse.model.Addresses;
+import io.pulse.model.Codecs;
+import io.pulse.model.ResultBatch;
+import io.pulse.model.WindowResult;
 import io.pulse.node.TestNodes;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -68,10 +73,22 @@ class PersistVerticleTest {
     return DownsamplerTest.window(series, 1000, start, 1.0, 2.0, start % 7);
   }
 
+  /** Publishes a final result as the aggregate role does for persistence: in a batch on FINAL_RESULTS. */
+  static void publishFinal(JsonObject result) {
+    Codecs.register(vertx.eventBus());
+    vertx.eventBus().publish(Addresses.FINAL_RESULTS, new ResultBatch(List.of(WindowResult.fromJson(result))));
+  }
+
   /** Rows of a series in PostgreSQL; -1 while the table does not exist yet. */
   static long pgCount(String series) {
     return await(pg.preparedQuery("SELECT count(*) FROM pulse_results WHERE series = $1").execute(Tuple.of(series))
       .map(rows -> rows.iterator().next().getLong(0)).otherwise(-1L), 30);
+  }
+
+  /** A history query as the REST gateway asks it: the reply encoded (results copied in as stored), parsed here. */
+  static JsonObject historyEncoded(JsonObject query) {
+    DeliveryOptions encoded = new DeliveryOptions().addHeader(Addresses.REPLY_ENCODED, "true");
+    return new JsonObject(await(vertx.eventBus().<Buffer>request(Addresses.HISTORY_QUERY, query, encoded), 30).body());
   }
 
   static JsonObject history(JsonObject query) {
@@ -88,7 +105,7 @@ class PersistVerticleTest {
     try {
       long base = System.currentTimeMillis() / 10_000 * 10_000 - 300_000;
       for (int i = 0; i < 100; i++) {
-        vertx.eventBus().publish(Addresses.RESULTS, result(series, base + i * 1000L));
+        publishFinal(result(series, base + i * 1000L));
       }
       TestNodes.waitUntil("PostgreSQL holds 100 results", 30_000, () -> pgCount(series) == 100);
       TestNodes.waitUntil("Redis holds the last 31 (30 s)", 30_000, () -> await(redis.send(
@@ -99,6 +116,9 @@ class PersistVerticleTest {
         .containsExactlyElementsOf(java.util.stream.LongStream.range(0, 100).mapToObj(i -> base + i * 1000).toList());
       assertThat(all.getString("tier")).isEqualTo("postgres+redis+memory");
       assertThat(all.getBoolean("complete")).isTrue();
+      // the REST gateway's form: the same answer, encoded, with the results' JSON copied in as the tiers hold it
+      assertThat(historyEncoded(new JsonObject().put("series", series).put("from", base).put("to", base + 100_000)))
+        .isEqualTo(all);
       JsonArray tiers = all.getJsonArray("tiers");
       assertThat(tiers.getJsonObject(0)).isEqualTo(new JsonObject().put("tier", "memory").put("from", base + 90_000)
         .put("to", base + 100_000).put("count", 10));
@@ -116,6 +136,8 @@ class PersistVerticleTest {
         .put("step", 10_000));
       assertThat(coarse.getJsonArray("results")).hasSize(10)
         .allSatisfy(r -> assertThat(((JsonObject) r).getLong("count")).isEqualTo(30));
+      assertThat(historyEncoded(new JsonObject().put("series", series).put("from", base).put("to", base + 100_000)
+        .put("step", 10_000))).isEqualTo(coarse);
 
       Throwable bad = await(vertx.eventBus().request(Addresses.HISTORY_QUERY,
         new JsonObject().put("series", series).put("step", 1500)).transform(ar -> Future.succeededFuture(ar.cause())), 30);
@@ -137,7 +159,7 @@ class PersistVerticleTest {
     String first = deploy(dataDir.resolve("a"), "--persist.pg.url=" + url, "--persist.ring-size=5");
     try {
       for (int i = 0; i < 20; i++) {
-        vertx.eventBus().publish(Addresses.RESULTS, result(series, base + i * 1000L));
+        publishFinal(result(series, base + i * 1000L));
       }
       TestNodes.waitUntil("PostgreSQL holds 20 results", 30_000, () -> pgCount(series) == 20);
     } finally {
@@ -193,7 +215,7 @@ class PersistVerticleTest {
             }
           }
           for (int s = 0; s < 5; s++) {
-            vertx.eventBus().publish(Addresses.RESULTS, result(series + "." + s, base + published / 5 * 1000L));
+            publishFinal(result(series + "." + s, base + published / 5 * 1000L));
             published++;
           }
           journalUsed.compareAndSet(false, Files.exists(journal));
@@ -216,6 +238,61 @@ class PersistVerticleTest {
     }
   }
 
+  @Test
+  @DisplayName("Redis cut off mid-run: every result published during the outage reaches the hot tier once it is back, "
+    + "through the memory buffer and the journal, one entry per window")
+  void survivesRedisOutage(@TempDir Path dataDir) throws Exception {
+    String series = "redis-outage." + UUID.randomUUID().toString().substring(0, 8);
+    int seriesCount = 5;
+    try (CutProxy proxy = new CutProxy("127.0.0.1", 6379)) {
+      String id = deploy(dataDir, "--persist.pg.enabled=false",
+        "--persist.redis.url=redis://127.0.0.1:" + proxy.port(), "--persist.redis.hot-ms=3600000",
+        "--persist.batch-size=20", "--persist.buffer-max=50", "--persist.retry-max-ms=500");
+      Path journal = dataDir.resolve("journal").resolve("redis.journal");
+      boolean journalUsed = false;
+      long base = System.currentTimeMillis() / 1000 * 1000 - 300_000;
+      int published = 0;
+      long t0 = System.currentTimeMillis();
+      boolean down = false;
+      boolean restored = false;
+      while (System.currentTimeMillis() - t0 < 6000) {
+        long elapsed = System.currentTimeMillis() - t0;
+        if (!down && elapsed > 1000) {
+          down = true;
+          proxy.cut();
+        }
+        if (down && !restored && elapsed > 4000) {
+          restored = true;
+          proxy.restore();
+        }
+        for (int s = 0; s < seriesCount; s++) {
+          publishFinal(result(series + "." + s, base + published / seriesCount * 1000L));
+          published++;
+        }
+        journalUsed |= Files.exists(journal);
+        Thread.sleep(20);
+      }
+      int perSeries = published / seriesCount;
+      for (int s = 0; s < seriesCount; s++) {
+        String key = RedisStore.historyKey(series + "." + s, 1000);
+        TestNodes.waitUntil("Redis holds all " + perSeries + " windows of " + key, 60_000,
+          () -> await(redis.send(Request.cmd(Command.ZCARD).arg(key)), 10).toLong() == perSeries);
+        List<Long> starts = await(redis.send(Request.cmd(Command.ZRANGE).arg(key).arg(0).arg(-1)), 10).stream()
+          .map(r -> new JsonObject(r.toString()).getLong("start")).toList();
+        assertThat(starts).as("one entry per window, in order, none missing")
+          .containsExactlyElementsOf(java.util.stream.LongStream.range(0, perSeries).mapToObj(i -> base + i * 1000).toList());
+      }
+      assertThat(journalUsed).as("the outage outgrew the memory buffer and used the journal").isTrue();
+      TestNodes.waitUntil("the journal is emptied", 30_000, () -> !Files.exists(journal));
+      await(vertx.undeploy(id), 30);
+      Request del = Request.cmd(Command.DEL);
+      for (int s = 0; s < seriesCount; s++) {
+        del.arg(RedisStore.historyKey(series + "." + s, 1000));
+      }
+      await(redis.send(del), 10);
+    }
+  }
+
   static long countLike(String prefix) {
     return await(pg.preparedQuery("SELECT count(*) FROM pulse_results WHERE series LIKE $1").execute(Tuple.of(prefix + ".%"))
       .map(rows -> rows.iterator().next().getLong(0)).otherwise(-1L), 30);
@@ -230,7 +307,7 @@ class PersistVerticleTest {
     String first = deploy(dataDir, "--persist.pg.url=", "--persist.ring-size=1");
     try {
       for (int i = 0; i < 10; i++) {
-        vertx.eventBus().publish(Addresses.RESULTS, result(series, base + i * 1000L));
+        publishFinal(result(series, base + i * 1000L));
       }
       TestNodes.waitUntil("the embedded PostgreSQL answers with 9 results", 90_000,
         () -> history(query).getJsonArray("tiers").stream()

@@ -91,22 +91,25 @@ class PgStoreTest {
       long from = (clock.get() / 1000) * 1000 - 600_000;
       List<JsonObject> batch = results("upsert.a", 1000, from, 500);
       batch.addAll(results("upsert.b", 60_000, from, 20));
-      await(store.write(batch), 30);
+      await(store.write(Stored.all(batch)), 30);
       Map<String, String> versions = rowVersions(store);
       assertThat(versions).hasSize(520);
 
-      await(store.write(batch), 30);
+      await(store.write(Stored.all(batch)), 30);
       List<JsonObject> doubled = new ArrayList<>(batch);
       doubled.addAll(batch); // the same keys twice in one batch
-      await(store.write(doubled), 30);
+      await(store.write(Stored.all(doubled)), 30);
       assertThat(rowVersions(store)).isEqualTo(versions);
 
       JsonObject changed = batch.get(3).copy().put("max", 999.0);
-      await(store.write(List.of(changed)), 30);
+      await(store.write(Stored.all(List.of(changed))), 30);
       assertThat(count(store, "series = 'upsert.a'")).isEqualTo(500);
       assertThat(count(store, "series = 'upsert.a' AND max = 999")).isEqualTo(1);
       ResultStore.Slice slice = await(store.range("upsert.a", 1000, from + 3000, from + 4000, 10), 30);
-      assertThat(slice.results()).singleElement().satisfies(r -> assertThat(r.getDouble("max")).isEqualTo(999.0));
+      assertThat(slice.results()).singleElement().satisfies(r -> {
+        assertThat(r.start()).isEqualTo(from + 3000);
+        assertThat(r.toJson().getDouble("max")).isEqualTo(999.0);
+      });
     } finally {
       await(store.close(), 10);
     }
@@ -130,8 +133,8 @@ class PgStoreTest {
     try {
       // written "ten days ago": three days of 5 s results and of 7 min results
       for (int d = 0; d < 3; d++) {
-        await(store.write(results("retention.fast", 5000, today - (10 - d) * DAY, 10)), 30);
-        await(store.write(results("retention.slow", 420_000, today - (10 - d) * DAY, 10)), 30);
+        await(store.write(Stored.all(results("retention.fast", 5000, today - (10 - d) * DAY, 10))), 30);
+        await(store.write(Stored.all(results("retention.slow", 420_000, today - (10 - d) * DAY, 10))), 30);
       }
       assertThat(partitions(store)).contains("pulse_results_r5000", "pulse_results_r5000_d" + PgStore.dayName(today / DAY - 10),
         "pulse_results_r420000_d" + PgStore.dayName(today / DAY - 8));
@@ -147,7 +150,7 @@ class PgStoreTest {
         "pulse_results_r5000_d" + PgStore.dayName(today / DAY + PgStore.DAYS_AHEAD),
         "pulse_results_r420000_d" + PgStore.dayName(today / DAY + PgStore.DAYS_AHEAD));
       // a late result older than the retention is not written (its partition would be dropped again)
-      await(store.write(results("retention.fast", 5000, today - 9 * DAY, 1)), 30);
+      await(store.write(Stored.all(results("retention.fast", 5000, today - 9 * DAY, 1))), 30);
       assertThat(count(store, "series = 'retention.fast'")).isZero();
     } finally {
       await(store.close(), 10);

@@ -15,7 +15,7 @@ import java.util.UUID;
  * The real PostgreSQL and Redis the persistence tests use (127.0.0.1:5432 trust auth, user postgres, database test;
  * 127.0.0.1:6379). A missing server fails the test with what to start; each test class works in a fresh database.
  */
-final class TestServers {
+public final class TestServers {
 
   static final String PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test";
   static final String REDIS_URL = "redis://127.0.0.1:6379";
@@ -24,7 +24,7 @@ final class TestServers {
   }
 
   /** Creates an empty database and returns its URL. */
-  static String freshDatabase(Vertx vertx) {
+  public static String freshDatabase(Vertx vertx) {
     String name = "pulse_t_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     Pool admin = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(PG_ADMIN_URL)).using(vertx).build();
     try {
@@ -38,7 +38,7 @@ final class TestServers {
     return "postgresql://postgres@127.0.0.1:5432/" + name;
   }
 
-  static void dropDatabase(Vertx vertx, String url) {
+  public static void dropDatabase(Vertx vertx, String url) {
     String name = url.substring(url.lastIndexOf('/') + 1);
     Pool admin = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(PG_ADMIN_URL)).using(vertx).build();
     try {
