@@ -66,14 +66,14 @@ public final class GatewayVerticle extends VerticleBase {
       GATEWAY_SLOW_CLIENT_TIMEOUT_MS.longIn(conf), GATEWAY_SSE_HEARTBEAT_MS.longIn(conf));
     metrics = new MetricsEndpoint(NODE_ID.stringIn(conf), feed, () -> cluster.nodes(System.currentTimeMillis()));
     auth = new BearerAuth(vertx, GATEWAY_JWT_SECRET.stringIn(conf));
-    bridgePolicy = new BridgePolicy(stats);
+    bridgePolicy = BridgePolicy.sockJs(stats);
     stats.publishEverySecond(vertx);
     var results = vertx.eventBus().<JsonObject>consumer(Addresses.RESULTS, m -> onResult(m.body()));
     var alerts = vertx.eventBus().<JsonObject>consumer(Addresses.ALERTS, m -> onAlert(m.body()));
     var reports = vertx.eventBus().<JsonObject>consumer(Addresses.STATS, m -> cluster.onStats(m.body()));
     List<Future<?>> ready = new ArrayList<>(List.of(results.completion(), alerts.completion(), reports.completion()));
     if (GATEWAY_TCP_BRIDGE_ENABLED.booleanIn(conf)) {
-      tcpBridge = new TcpBridge(vertx, bridgePolicy);
+      tcpBridge = new TcpBridge(vertx, BridgePolicy.tcp(stats), auth, stats);
       ready.add(tcpBridge.listen(HTTP_HOST.stringIn(conf), GATEWAY_TCP_BRIDGE_PORT.intIn(conf))
         .onSuccess(p -> {
           tcpBridgePort = GATEWAY_TCP_BRIDGE_PORT.intIn(conf);
@@ -177,7 +177,7 @@ public final class GatewayVerticle extends VerticleBase {
   }
 
   private Router bridge() {
-    SockJSBridgeOptions options = BridgePolicy.permits(new SockJSBridgeOptions());
+    SockJSBridgeOptions options = bridgePolicy.permits(new SockJSBridgeOptions());
     return SockJSHandler.create(vertx).bridge(options, event -> {
       stats.increment("bridge." + event.type().name().toLowerCase());
       event.complete(bridgePolicy.allows(event.type(), event.getRawMessage()));

@@ -14,8 +14,8 @@ import static io.pulse.model.ConfigKeys.*;
 /**
  * The ingest role: turns feeds into samples and hands them to aggregation in batches. It only wires the
  * sources this node's configuration switches on (simulator, push endpoints, exchange feed, Kafka, file
- * replay); each source is its own class with its own {@link BatchSender}, and all share one
- * {@link SampleValidator} and one dead-letter sampler.
+ * replay), plus the samples bridge clients send through the gateway ({@link BridgeSamples}); each source is its
+ * own class with its own {@link BatchSender}, and all share one {@link SampleValidator} and one dead-letter sampler.
  */
 public final class IngestVerticle extends VerticleBase {
 
@@ -33,6 +33,8 @@ public final class IngestVerticle extends VerticleBase {
       System::currentTimeMillis);
     IngestContext context = new IngestContext(vertx, conf, stats,
       validator, new Rejects(vertx, stats, node, INGEST_DEADLETTER_PER_SECOND.longIn(conf)));
+    // always listening: whether bridge clients can reach it is the gateway's switch, gateway.tcp-bridge.enabled
+    sources.add(new BridgeSamples(context));
     if (SIMULATOR_ENABLED.booleanIn(conf)) {
       sources.add(new SimulatorSource(context));
     }
