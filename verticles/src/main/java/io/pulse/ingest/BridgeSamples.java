@@ -12,7 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Samples that services in any language send through the gateway's TCP event-bus bridge to {@link Addresses#INGEST_RAW}.
+ * Samples that services in any language send through the gateway's TCP event-bus bridge to
+ * {@link Addresses#INGEST_RAW}.
  * The gateway only lets the address through (and checks the token); the samples are judged here, by the same
  * {@link SampleValidator} as every other source, so the same input is accepted or refused whichever door it used.
  *
@@ -89,7 +90,8 @@ final class BridgeSamples implements IngestSource {
       } else {
         rejects.reject(name(), checked, input);
         if (errors.size() < MAX_ERRORS_REPORTED) {
-          errors.add(new JsonObject().put("index", i).put("reason", checked.reason().code()).put("detail", checked.detail()));
+          errors.add(new JsonObject().put("index", i).put("reason", checked.reason().code())
+            .put("detail", checked.detail()));
         }
       }
     }

@@ -196,7 +196,8 @@ class TcpBridgeTest {
       for (JsonObject frame : refusedByPolicy) {
         bridge.write(frame);
       }
-      bridge.write(new JsonObject().put("type", "send").put("address", Addresses.HISTORY_QUERY).put("replyAddress", "good")
+      bridge.write(new JsonObject().put("type", "send").put("address", Addresses.HISTORY_QUERY)
+        .put("replyAddress", "good")
         .put("body", new JsonObject().put("series", "trade.BTCUSDT").put("from", 0).put("to", Long.MAX_VALUE / 2)));
       List<String> errors = new ArrayList<>();
       boolean answered = false;
