@@ -22,7 +22,8 @@ import java.util.Set;
  *   <li>a client resuming from the last id it saw receives exactly the events it missed (when they are still in
  *       the feed's buffer);</li>
  *   <li>provisional results ({@code final=false}) are sent at most {@code maxUpdatesPerSecond} per series per
- *       client, the latest one winning; final results and alerts are never coalesced while a client keeps up;</li>
+ *       client in any second ({@link SendTimes}), the latest one per series and resolution winning; final results
+ *       and alerts are never coalesced while a client keeps up;</li>
  *   <li>while a client's socket is full, its events are held, latest per series, at most {@code queueLimit}
  *       (the oldest dropped beyond that); a client behind for longer than {@code slowTimeoutMs} is
  *       disconnected.</li>
@@ -45,11 +46,14 @@ final class StreamHub {
   private final StreamFeed feed;
   private final RoleStats stats;
   private final Limits limits;
-  private final long minIntervalMs;
   private final Set<StreamClient> clients = new LinkedHashSet<>();
   private final Set<StreamClient> withHeld = new HashSet<>();
+  private final List<StreamClient> tickClients = new ArrayList<>();
   private final ArrayDeque<List<StreamEvent>> slices = new ArrayDeque<>();
   private boolean slicing;
+  /** The one-shot timer that flushes held events when the earliest of them is due (-1: none), and when. */
+  private long dueTimer = -1;
+  private long dueTimerAt;
   private final long tickTimer;
   private final long heartbeatTimer;
   /** The highest event id this hub has fanned out: a new client's starting point, and where replays stop. */
@@ -66,7 +70,6 @@ final class StreamHub {
     this.feed = feed;
     this.stats = stats;
     this.limits = limits;
-    this.minIntervalMs = limits.maxUpdatesPerSecond() <= 0 ? 0 : 1000 / limits.maxUpdatesPerSecond();
     this.tickTimer = vertx.setPeriodic(TICK_MS, id -> tick());
     this.heartbeatTimer = vertx.setPeriodic(limits.heartbeatMs(), id -> heartbeat());
     this.lastDelivered = feed.register(this);
@@ -76,11 +79,19 @@ final class StreamHub {
     feed.unregister(this);
     vertx.cancelTimer(tickTimer);
     vertx.cancelTimer(heartbeatTimer);
+    if (dueTimer >= 0) {
+      vertx.cancelTimer(dueTimer);
+    }
     List.copyOf(clients).forEach(StreamClient::disconnect);
   }
 
   StreamFeed feed() {
     return feed;
+  }
+
+  /** The budget of provisional results per stream and client (gateway.max-updates-per-second); 0: no limit. */
+  long updatesPerSecond() {
+    return limits.maxUpdatesPerSecond();
   }
 
   /** The id a new client starts after (it receives every later event live). */
@@ -142,6 +153,7 @@ final class StreamHub {
     if (clients.isEmpty()) {
       return;
     }
+    long started = System.nanoTime();
     long now = System.currentTimeMillis();
     List<StreamClient> broken = null;
     for (StreamClient client : clients) {
@@ -165,6 +177,9 @@ final class StreamHub {
       broken.forEach(this::remove);
       stats.add("brokenClients", broken.size());
     }
+    // what one pass over this loop's clients costs: the delay of the last client served (mean: micros / passes)
+    stats.add("fanOutMicros", (System.nanoTime() - started) / 1000);
+    stats.increment("fanOutPasses");
     reportCounters();
   }
 
@@ -207,12 +222,10 @@ final class StreamHub {
       hold(client, event, now);
       return;
     }
-    if (!event.isFinal && minIntervalMs > 0) {
-      Long last = client.lastSentAt.get(event.series);
-      if (last != null && now - last < minIntervalMs) {
-        hold(client, event, now);
-        return;
-      }
+    if (!client.withinBudget(event, now)) {
+      hold(client, event, now);
+      flushAt(client.budgetDueAt(event));
+      return;
     }
     if (!client.held.isEmpty()) {
       // a final result supersedes a held provisional update of the same series
@@ -269,21 +282,27 @@ final class StreamHub {
       return;
     }
     long now = System.currentTimeMillis();
-    for (StreamClient client : List.copyOf(withHeld)) {
+    // a copy: flushing or dropping a client takes it out of withHeld
+    tickClients.addAll(withHeld);
+    try {
+      for (StreamClient client : tickClients) {
         if (client.writeQueueFull()) {
-        if (client.behindSince == 0) {
-          client.behindSince = now;
-        } else if (now - client.behindSince > limits.slowTimeoutMs()) {
-          LOG.info("disconnecting {} client {}: behind for more than {} ms (gateway.slow-client-timeout-ms)",
-            client.kind, client.remoteHost, limits.slowTimeoutMs());
-          stats.increment("slowDisconnects");
-          remove(client);
-          client.disconnect();
+          if (client.behindSince == 0) {
+            client.behindSince = now;
+          } else if (now - client.behindSince > limits.slowTimeoutMs()) {
+            LOG.info("disconnecting {} client {}: behind for more than {} ms (gateway.slow-client-timeout-ms)",
+              client.kind, client.remoteHost, limits.slowTimeoutMs());
+            stats.increment("slowDisconnects");
+            remove(client);
+            client.disconnect();
+          }
+          continue;
         }
-        continue;
+        client.behindSince = 0;
+        flush(client, now);
       }
-      client.behindSince = 0;
-      flush(client, now);
+    } finally {
+      tickClients.clear();
     }
     reportCounters();
   }
@@ -295,9 +314,11 @@ final class StreamHub {
       return;
     }
     for (StreamEvent event : client.takeHeld()) {
-      Long last = event.isFinal ? null : client.lastSentAt.get(event.series);
-      if (client.writeQueueFull() || (last != null && now - last < minIntervalMs)) {
+      if (client.writeQueueFull()) {
         client.held.put(StreamClient.holdKey(event), event);
+      } else if (!client.withinBudget(event, now)) {
+        client.held.put(StreamClient.holdKey(event), event);
+        flushAt(client.budgetDueAt(event));
       } else {
         queue(client, event, now);
       }
@@ -306,6 +327,24 @@ final class StreamHub {
     if (client.held.isEmpty()) {
       withHeld.remove(client);
     }
+  }
+
+  /**
+   * Makes sure held events are flushed by {@code due}, without waiting for the next tick: an update held back by the
+   * budget goes as soon as the budget allows (one timer per hub, for the earliest due time, not one per client).
+   */
+  private void flushAt(long due) {
+    if (dueTimer >= 0 && dueTimerAt <= due) {
+      return;
+    }
+    if (dueTimer >= 0) {
+      vertx.cancelTimer(dueTimer);
+    }
+    dueTimerAt = due;
+    dueTimer = vertx.setTimer(Math.max(1, due - System.currentTimeMillis()), id -> {
+      dueTimer = -1;
+      tick();
+    });
   }
 
   private void reportCounters() {

@@ -74,7 +74,7 @@ final class WsEndpoint {
     private boolean batch;
 
     WsClient(ServerWebSocket ws, String remote) {
-      super("ws", remote);
+      super("ws", remote, hub.updatesPerSecond());
       this.ws = ws;
     }
 
