@@ -89,6 +89,11 @@ final class SseEndpoint {
     }
 
     @Override
+    String subscription() {
+      return resolution + "|" + filter.key();
+    }
+
+    @Override
     boolean writeQueueFull() {
       return !response.closed() && response.writeQueueFull();
     }

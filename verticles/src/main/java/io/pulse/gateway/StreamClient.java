@@ -49,6 +49,15 @@ abstract class StreamClient {
   /** Whether this client asked for this event. */
   abstract boolean wants(StreamEvent event);
 
+  /**
+   * What this client asked for, as a key: clients with equal keys want the same events (the hub judges each event
+   * once per key, not once per client); null when it asked for nothing yet.
+   */
+  abstract String subscription();
+
+  /** The subscription key the hub has this client grouped under (the hub's bookkeeping). */
+  String group;
+
   abstract boolean writeQueueFull();
 
   /**

@@ -8,9 +8,11 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -18,7 +20,9 @@ import java.util.Set;
  * {@link StreamLoop} has one hub; the feed hands every hub every batch), and protects the clients from one another:
  * <ul>
  *   <li>a batch of events is written to each client at once, one write per client (see
- *       {@link StreamClient#flushOutbox()}), the wire forms encoded once for all clients;</li>
+ *       {@link StreamClient#flushOutbox()}), the wire forms encoded once for all clients; clients asking for the
+ *       same series and resolution are grouped, so which events of a batch they want is judged once per group
+ *       and a burst of other series costs nothing per client;</li>
  *   <li>a client resuming from the last id it saw receives exactly the events it missed (when they are still in
  *       the feed's buffer);</li>
  *   <li>provisional results ({@code final=false}) are sent at most {@code maxUpdatesPerSecond} per series per
@@ -47,6 +51,8 @@ final class StreamHub {
   private final RoleStats stats;
   private final Limits limits;
   private final Set<StreamClient> clients = new LinkedHashSet<>();
+  /** The clients by {@link StreamClient#subscription()}: clients asking for nothing yet are in none. */
+  private final Map<String, Set<StreamClient>> groups = new HashMap<>();
   private final Set<StreamClient> withHeld = new HashSet<>();
   private final List<StreamClient> tickClients = new ArrayList<>();
   private final ArrayDeque<List<StreamEvent>> slices = new ArrayDeque<>();
@@ -101,13 +107,45 @@ final class StreamHub {
 
   void add(StreamClient client) {
     clients.add(client);
+    regroup(client);
     feed.connected(client);
+  }
+
+  /** Called when a client changed what it asked for. */
+  void resubscribed(StreamClient client) {
+    if (clients.contains(client)) {
+      regroup(client);
+    }
+  }
+
+  private void regroup(StreamClient client) {
+    String key = client.subscription();
+    if (java.util.Objects.equals(key, client.group)) {
+      return;
+    }
+    ungroup(client);
+    if (key != null) {
+      groups.computeIfAbsent(key, k -> new LinkedHashSet<>()).add(client);
+      client.group = key;
+    }
+  }
+
+  private void ungroup(StreamClient client) {
+    if (client.group == null) {
+      return;
+    }
+    Set<StreamClient> members = groups.get(client.group);
+    if (members != null && members.remove(client) && members.isEmpty()) {
+      groups.remove(client.group);
+    }
+    client.group = null;
   }
 
   void remove(StreamClient client) {
     if (!clients.remove(client)) {
       return;
     }
+    ungroup(client);
     client.closed = true;
     withHeld.remove(client);
     feed.disconnected(client);
@@ -156,21 +194,34 @@ final class StreamHub {
     long started = System.nanoTime();
     long now = System.currentTimeMillis();
     List<StreamClient> broken = null;
-    for (StreamClient client : clients) {
-      try {
-        for (StreamEvent event : batch) {
-          if (client.wants(event)) {
+    List<StreamEvent> wanted = new ArrayList<>();
+    for (Set<StreamClient> members : groups.values()) {
+      // what the members of a group want is judged once, with any one of them: a burst nobody in the group
+      // asked for costs one look per event, not one per client and event
+      wanted.clear();
+      StreamClient any = members.iterator().next();
+      for (StreamEvent event : batch) {
+        if (any.wants(event)) {
+          wanted.add(event);
+        }
+      }
+      if (wanted.isEmpty()) {
+        continue;
+      }
+      for (StreamClient client : members) {
+        try {
+          for (StreamEvent event : wanted) {
             offer(client, event, now);
           }
+          sent += client.flushOutbox();
+        } catch (RuntimeException e) {
+          // a socket closing under us (its close handler not run yet) must not stop the fan-out to the others
+          client.dropOutbox();
+          if (broken == null) {
+            broken = new ArrayList<>();
+          }
+          broken.add(client);
         }
-        sent += client.flushOutbox();
-      } catch (RuntimeException e) {
-        // a socket closing under us (its close handler not run yet) must not stop the fan-out to the others
-        client.dropOutbox();
-        if (broken == null) {
-          broken = new ArrayList<>();
-        }
-        broken.add(client);
       }
     }
     if (broken != null) {

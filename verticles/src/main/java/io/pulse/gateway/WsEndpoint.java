@@ -86,6 +86,11 @@ final class WsEndpoint {
     }
 
     @Override
+    String subscription() {
+      return filter == null ? null : resolution + "|" + filter.key();
+    }
+
+    @Override
     boolean writeQueueFull() {
       return !ws.isClosed() && ws.writeQueueFull();
     }
@@ -214,6 +219,7 @@ final class WsEndpoint {
       firstLiveId = Long.MAX_VALUE;
       resolution = newResolution;
       filter = SeriesFilter.parse(String.join(",", patterns));
+      hub.resubscribed(this);
       JsonArray unknown = new JsonArray();
       series.stream().filter(s -> !s.endsWith("*") && !hub.feed().isKnown(s)).forEach(unknown::add);
       control(new JsonObject().put("type", "subscribed").put("series", new JsonArray(List.copyOf(patterns)))
@@ -234,6 +240,7 @@ final class WsEndpoint {
         series.forEach(patterns::remove);
       }
       filter = patterns.isEmpty() ? null : SeriesFilter.parse(String.join(",", patterns));
+      hub.resubscribed(this);
       held.clear();
       firstLiveId = Long.MAX_VALUE;
       control(new JsonObject().put("type", "unsubscribed").put("series", new JsonArray(List.copyOf(patterns))));

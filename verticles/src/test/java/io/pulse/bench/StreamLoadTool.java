@@ -11,6 +11,7 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 import org.slf4j.Logger;
@@ -99,6 +100,7 @@ public final class StreamLoadTool {
     long bytesBefore = bytes.sum();
     long[] cpuBefore = cpuTicks(nodePid);
     long[] toolBefore = cpuTicks(ProcessHandle.current().pid());
+    long[] passesBefore = fanOutPasses(vertx, port);
     long t0 = System.nanoTime();
     List<Long> rss = new ArrayList<>();
     for (int s = 0; s < duration; s++) {
@@ -108,6 +110,9 @@ public final class StreamLoadTool {
     double seconds = (System.nanoTime() - t0) / 1e9;
     long[] cpuAfter = cpuTicks(nodePid);
     long[] toolAfter = cpuTicks(ProcessHandle.current().pid());
+    long[] passesAfter = fanOutPasses(vertx, port);
+    String passTime = passesBefore == null || passesAfter == null || passesAfter[1] == passesBefore[1] ? "n/a"
+      : String.format("%.1f ms", (passesAfter[0] - passesBefore[0]) / 1000.0 / (passesAfter[1] - passesBefore[1]));
     long megabytes = (bytes.sum() - bytesBefore) >> 20;
     Histogram h = recorder.all().getIntervalHistogram();
     Histogram fin = recorder.finals().getIntervalHistogram();
@@ -119,13 +124,14 @@ public final class StreamLoadTool {
       : String.format("%.0f%%", 100.0 * (toolAfter[0] - toolBefore[0]) / 100.0 / seconds);
     System.out.printf("subscribers=%d (sse %d, ws %d) series=%s resolution=%d connected=%d received %.1f MB/s; "
         + "measured on %d subscribers: %d messages (%.0f/s) delay ms p50=%d p99=%d max=%d (final results: p50=%d "
-        + "p99=%d max=%d) | node cpu=%s (of 200%% on 2 cores) heap=%s rss=%s MB | load tool cpu=%s%n",
+        + "p99=%d max=%d) | node cpu=%s (of 200%% on 2 cores) heap=%s rss=%s MB, fan-out pass (one loop's clients) "
+        + "mean %s | load tool cpu=%s%n",
       clients, sseClients, wsClients, series, resolution, connected.get(), megabytes / seconds,
       (clients + measureEvery - 1) / measureEvery, messages, messages / seconds,
       h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getMaxValue(), fin.getValueAtPercentile(50),
       fin.getValueAtPercentile(99), fin.getMaxValue(), cpu, heap,
       rss.isEmpty() || rss.get(0) < 0 ? "n/a"
-        : String.valueOf(rss.stream().mapToLong(Long::longValue).max().orElse(0) / 1024), toolCpu);
+        : String.valueOf(rss.stream().mapToLong(Long::longValue).max().orElse(0) / 1024), passTime, toolCpu);
     vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     System.exit(0);
   }
@@ -238,6 +244,24 @@ public final class StreamLoadTool {
         .map(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst().orElse(-1L);
     } catch (Exception e) {
       return -1;
+    }
+  }
+
+  /** The gateway's {@code fanOutMicros} and {@code fanOutPasses} counters from /api/status, or null. */
+  private static long[] fanOutPasses(Vertx vertx, int port) {
+    try {
+      JsonObject status = vertx.createHttpClient().request(HttpMethod.GET, port, "127.0.0.1", "/api/status")
+        .compose(req -> req.send()).compose(r -> r.body()).toCompletionStage().toCompletableFuture()
+        .get(10, TimeUnit.SECONDS).toJsonObject();
+      for (Object node : status.getJsonArray("nodes")) {
+        JsonObject gateway = ((JsonObject) node).getJsonObject("counters").getJsonObject("gateway");
+        if (gateway != null) {
+          return new long[]{gateway.getLong("fanOutMicros", 0L), gateway.getLong("fanOutPasses", 0L)};
+        }
+      }
+      return null;
+    } catch (Exception e) {
+      return null;
     }
   }
 
