@@ -177,6 +177,19 @@ final class StreamHub {
     if (slice == null) {
       return;
     }
+    if (!slices.isEmpty() && slice.size() < SLICE_EVENTS) {
+      // bursts that arrived during the last pass go out together in this one: a pass costs about one write per
+      // client however many events it carries, so a hub that falls behind catches up instead of queueing passes
+      List<StreamEvent> merged = new ArrayList<>(slice);
+      int bytes = sizeOf(slice);
+      while (!slices.isEmpty() && merged.size() + slices.peek().size() <= SLICE_EVENTS
+        && bytes + sizeOf(slices.peek()) <= SLICE_BYTES) {
+        List<StreamEvent> next = slices.poll();
+        merged.addAll(next);
+        bytes += sizeOf(next);
+      }
+      slice = merged;
+    }
     fanOut(slice);
     if (!slices.isEmpty()) {
       // a timer runs after the event loop's pending I/O; a task would run before it
@@ -184,6 +197,14 @@ final class StreamHub {
     } else {
       slicing = false;
     }
+  }
+
+  private static int sizeOf(List<StreamEvent> events) {
+    int bytes = 0;
+    for (StreamEvent event : events) {
+      bytes += event.size();
+    }
+    return bytes;
   }
 
   private void fanOut(List<StreamEvent> batch) {
