@@ -41,6 +41,8 @@ final class StreamHub {
   /** Bursts larger than this (the aggregator's usual tick is a few kilobytes) are fanned out in slices. */
   private static final int SLICE_BYTES = 32 * 1024;
   private static final int SLICE_EVENTS = 256;
+  /** Events one pass may carry when bursts queued up behind a slow pass (see {@link #nextSlice()}). */
+  private static final int MERGE_EVENTS = 4096;
 
   record Limits(long maxUpdatesPerSecond, int queueLimit, long slowTimeoutMs, long heartbeatMs) {
   }
@@ -95,7 +97,7 @@ final class StreamHub {
     return feed;
   }
 
-  /** The budget of provisional results per stream and client (gateway.max-updates-per-second); 0: no limit. */
+  /** The budget of provisional results per series and client (gateway.max-updates-per-second); 0: no limit. */
   long updatesPerSecond() {
     return limits.maxUpdatesPerSecond();
   }
@@ -177,16 +179,13 @@ final class StreamHub {
     if (slice == null) {
       return;
     }
-    if (!slices.isEmpty() && slice.size() < SLICE_EVENTS) {
+    if (!slices.isEmpty() && slice.size() < MERGE_EVENTS) {
       // bursts that arrived during the last pass go out together in this one: a pass costs about one write per
-      // client however many events it carries, so a hub that falls behind catches up instead of queueing passes
+      // client however many events it carries (each client's writes stay bounded by its outbox), so a hub that
+      // falls behind catches up instead of queueing passes
       List<StreamEvent> merged = new ArrayList<>(slice);
-      int bytes = sizeOf(slice);
-      while (!slices.isEmpty() && merged.size() + slices.peek().size() <= SLICE_EVENTS
-        && bytes + sizeOf(slices.peek()) <= SLICE_BYTES) {
-        List<StreamEvent> next = slices.poll();
-        merged.addAll(next);
-        bytes += sizeOf(next);
+      while (!slices.isEmpty() && merged.size() + slices.peek().size() <= MERGE_EVENTS) {
+        merged.addAll(slices.poll());
       }
       slice = merged;
     }
@@ -197,14 +196,6 @@ final class StreamHub {
     } else {
       slicing = false;
     }
-  }
-
-  private static int sizeOf(List<StreamEvent> events) {
-    int bytes = 0;
-    for (StreamEvent event : events) {
-      bytes += event.size();
-    }
-    return bytes;
   }
 
   private void fanOut(List<StreamEvent> batch) {

@@ -252,7 +252,7 @@ public final class StreamLoadTool {
     try {
       JsonObject status = vertx.createHttpClient().request(HttpMethod.GET, port, "127.0.0.1", "/api/status")
         .compose(req -> req.send()).compose(r -> r.body()).toCompletionStage().toCompletableFuture()
-        .get(10, TimeUnit.SECONDS).toJsonObject();
+        .get(30, TimeUnit.SECONDS).toJsonObject();
       for (Object node : status.getJsonArray("nodes")) {
         JsonObject gateway = ((JsonObject) node).getJsonObject("counters").getJsonObject("gateway");
         if (gateway != null) {
@@ -261,6 +261,7 @@ public final class StreamLoadTool {
       }
       return null;
     } catch (Exception e) {
+      LOG.warn("the gateway's fan-out counters could not be read from /api/status: {}", e.toString());
       return null;
     }
   }
