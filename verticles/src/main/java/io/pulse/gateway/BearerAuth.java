@@ -1,5 +1,6 @@
 package io.pulse.gateway;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.PubSecKeyOptions;
@@ -11,7 +12,8 @@ import io.vertx.ext.web.RoutingContext;
 /**
  * Optional bearer-token check for the streams and the bridges: a JWT signed with HS256 and the secret of
  * {@code gateway.auth.jwt-secret}, given as {@code Authorization: Bearer <token>} or, for clients that cannot set
- * headers (EventSource, SockJS), as {@code ?access_token=<token>}. With an empty secret everything passes.
+ * headers (EventSource, SockJS), as {@code ?access_token=<token>}; on the TCP bridge, in every frame's headers,
+ * {@code {"headers":{"Authorization":"Bearer <token>"}}}. With an empty secret everything passes.
  */
 final class BearerAuth {
 
@@ -41,6 +43,25 @@ final class BearerAuth {
     jwt.authenticate(new TokenCredentials(token))
       .onSuccess(user -> ctx.next())
       .onFailure(err -> unauthorized(ctx, "invalid token: " + err.getMessage()));
+  }
+
+  /**
+   * Checks the token of one TCP bridge frame: succeeds when authentication is off or the frame's
+   * {@code headers.Authorization} holds a valid bearer token, else fails with what the client must do.
+   */
+  Future<Void> checkFrame(JsonObject frame) {
+    if (jwt == null) {
+      return Future.succeededFuture();
+    }
+    Object headers = frame == null ? null : frame.getValue("headers");
+    Object header = headers instanceof JsonObject h ? h.getValue("Authorization") : null;
+    if (!(header instanceof String value) || !value.regionMatches(true, 0, "Bearer ", 0, 7)
+      || value.substring(7).isBlank()) {
+      return Future.failedFuture("unauthorized: every frame needs a bearer token, "
+        + "{\"headers\":{\"Authorization\":\"Bearer <jwt>\"}}");
+    }
+    return jwt.authenticate(new TokenCredentials(value.substring(7).trim())).<Void>mapEmpty()
+      .recover(err -> Future.failedFuture("unauthorized: invalid token: " + err.getMessage()));
   }
 
   private static void unauthorized(RoutingContext ctx, String reason) {

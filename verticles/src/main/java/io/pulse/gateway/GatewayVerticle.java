@@ -67,7 +67,7 @@ public final class GatewayVerticle extends VerticleBase {
       GATEWAY_SLOW_CLIENT_TIMEOUT_MS.longIn(conf), GATEWAY_SSE_HEARTBEAT_MS.longIn(conf));
     metrics = new MetricsEndpoint(NODE_ID.stringIn(conf), feed, () -> cluster.nodes(System.currentTimeMillis()));
     auth = new BearerAuth(vertx, GATEWAY_JWT_SECRET.stringIn(conf));
-    bridgePolicy = new BridgePolicy(stats);
+    bridgePolicy = BridgePolicy.sockJs(stats);
     stats.describe("startedAt", System.currentTimeMillis());
     stats.describe("ready", false);
     stats.publishEverySecond(vertx);
@@ -80,7 +80,7 @@ public final class GatewayVerticle extends VerticleBase {
     var reports = vertx.eventBus().<JsonObject>consumer(Addresses.STATS, m -> cluster.onStats(m.body()));
     List<Future<?>> ready = new ArrayList<>(List.of(results.completion(), alerts.completion(), reports.completion()));
     if (GATEWAY_TCP_BRIDGE_ENABLED.booleanIn(conf)) {
-      tcpBridge = new TcpBridge(vertx, bridgePolicy);
+      tcpBridge = new TcpBridge(vertx, BridgePolicy.tcp(stats), auth, stats);
       ready.add(tcpBridge.listen(HTTP_HOST.stringIn(conf), GATEWAY_TCP_BRIDGE_PORT.intIn(conf))
         .onSuccess(p -> {
           tcpBridgePort = GATEWAY_TCP_BRIDGE_PORT.intIn(conf);
@@ -199,7 +199,7 @@ public final class GatewayVerticle extends VerticleBase {
   }
 
   private Router bridge() {
-    SockJSBridgeOptions options = BridgePolicy.permits(new SockJSBridgeOptions());
+    SockJSBridgeOptions options = bridgePolicy.permits(new SockJSBridgeOptions());
     return SockJSHandler.create(vertx).bridge(options, event -> {
       stats.increment("bridge." + event.type().name().toLowerCase());
       event.complete(bridgePolicy.allows(event.type(), event.getRawMessage()));

@@ -19,6 +19,11 @@ record SeriesFilter(List<String> exact, List<String> prefixes) {
       parts.stream().filter(p -> p.endsWith("*")).map(p -> p.substring(0, p.length() - 1)).toList());
   }
 
+  /** The same key for filters that match the same series (sorted, duplicates removed). */
+  String key() {
+    return new java.util.TreeSet<>(exact) + "*" + new java.util.TreeSet<>(prefixes);
+  }
+
   boolean matches(String series) {
     if (exact.isEmpty() && prefixes.isEmpty()) {
       return true;

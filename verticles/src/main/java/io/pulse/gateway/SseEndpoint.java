@@ -57,7 +57,7 @@ final class SseEndpoint {
       .putHeader("Content-Type", "text/event-stream; charset=utf-8")
       .putHeader("Cache-Control", "no-cache")
       .putHeader("X-Accel-Buffering", "no");
-    SseClient client = new SseClient(response, remote, filter, resolution);
+    SseClient client = new SseClient(response, remote, filter, resolution, hub.updatesPerSecond());
     hub.add(client);
     response.closeHandler(v -> hub.remove(client));
     response.exceptionHandler(err -> hub.remove(client));
@@ -77,8 +77,8 @@ final class SseEndpoint {
     private final SeriesFilter filter;
     private final long resolution;
 
-    SseClient(HttpServerResponse response, String remote, SeriesFilter filter, long resolution) {
-      super("sse", remote);
+    SseClient(HttpServerResponse response, String remote, SeriesFilter filter, long resolution, long updatesPerSecond) {
+      super("sse", remote, updatesPerSecond);
       this.response = response;
       this.filter = filter;
       this.resolution = resolution;
@@ -88,6 +88,11 @@ final class SseEndpoint {
     boolean wants(StreamEvent event) {
       return (resolution == 0 || event.kind == StreamEvent.Kind.ALERT || event.resolution == resolution)
         && filter.matches(event.series);
+    }
+
+    @Override
+    String subscription() {
+      return resolution + "|" + filter.key();
     }
 
     @Override

@@ -32,20 +32,34 @@ abstract class StreamClient {
    * comes twice. (A WebSocket resume is meant right after a (re)subscribe, typically on a new socket.)
    */
   long firstLiveId = Long.MAX_VALUE;
-  final Map<String, Long> lastSentAt = new HashMap<>();
+  /** Per series: when its last provisional results went out (any resolution); null when not rate-limited. */
+  private final Map<String, SendTimes> sendTimes;
+  private final long updatesPerSecond;
   final LinkedHashMap<String, StreamEvent> held = new LinkedHashMap<>();
   boolean closed;
   private final List<StreamEvent> outbox = new ArrayList<>(4);
   private long[] outboxCursors = new long[4];
   private int outboxBytes;
 
-  StreamClient(String kind, String remoteHost) {
+  /** {@code updatesPerSecond}: the budget of provisional results per series; 0: no limit. */
+  StreamClient(String kind, String remoteHost, long updatesPerSecond) {
     this.kind = kind;
     this.remoteHost = remoteHost;
+    this.updatesPerSecond = updatesPerSecond;
+    this.sendTimes = updatesPerSecond > 0 ? new HashMap<>() : null;
   }
 
   /** Whether this client asked for this event. */
   abstract boolean wants(StreamEvent event);
+
+  /**
+   * What this client asked for, as a key: clients with equal keys want the same events (the hub judges each event
+   * once per key, not once per client); null when it asked for nothing yet.
+   */
+  abstract String subscription();
+
+  /** The subscription key the hub has this client grouped under (the hub's bookkeeping). */
+  String group;
 
   abstract boolean writeQueueFull();
 
@@ -86,9 +100,24 @@ abstract class StreamClient {
     outboxCursors[n] = cursor;
     outbox.add(event);
     outboxBytes += event.size();
-    if (event.kind == StreamEvent.Kind.RESULT) {
-      lastSentAt.put(event.series, now);
+    if (sendTimes != null && !event.isFinal) {
+      // final results always go and do not use up the budget of provisional ones
+      sendTimes.computeIfAbsent(event.series, k -> new SendTimes(updatesPerSecond)).record(now);
     }
+  }
+
+  /** Whether the event may go now as far as the update budget goes: final results and alerts always may. */
+  boolean withinBudget(StreamEvent event, long now) {
+    if (event.isFinal || sendTimes == null) {
+      return true;
+    }
+    SendTimes times = sendTimes.get(event.series);
+    return times == null || times.allows(now);
+  }
+
+  /** When the update budget allows the event, for an event it does not allow now. */
+  long budgetDueAt(StreamEvent event) {
+    return sendTimes.get(event.series).nextAllowed();
   }
 
   /** Writes what is queued, at once; returns how many events that was. */
@@ -123,7 +152,11 @@ abstract class StreamClient {
     return out;
   }
 
+  /**
+   * Held events are keyed per stream, a series at one resolution (the latest result of a stream wins; other
+   * resolutions of the series are not lost), alerts each by id.
+   */
   static String holdKey(StreamEvent event) {
-    return event.kind == StreamEvent.Kind.RESULT ? event.series : "alert\u0000" + event.id;
+    return event.kind == StreamEvent.Kind.RESULT ? event.streamKey : "alert\u0000" + event.id;
   }
 }

@@ -18,6 +18,8 @@ final class StreamEvent {
   final long resolution;
   final long windowStart;
   final boolean isFinal;
+  /** The stream a result belongs to, {@code series NUL resolution}: the unit of coalescing. */
+  final String streamKey;
   final JsonObject body;
   private final String json;
   private final Buffer sse;
@@ -34,6 +36,7 @@ final class StreamEvent {
     this.windowStart = start instanceof Number n ? n.longValue() : 0;
     // alerts are state changes: never coalesced away
     this.isFinal = kind == Kind.ALERT || Boolean.TRUE.equals(body.getValue("final"));
+    this.streamKey = series + '\u0000' + resolution;
     this.json = body.encode();
     this.sse = Buffer.buffer(sseText(id));
     this.ws = wsTextFor(id);

@@ -8,9 +8,11 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -19,11 +21,14 @@ import java.util.function.Supplier;
  * {@link StreamLoop} has one hub; the feed hands every hub every batch), and protects the clients from one another:
  * <ul>
  *   <li>a batch of events is written to each client at once, one write per client (see
- *       {@link StreamClient#flushOutbox()}), the wire forms encoded once for all clients;</li>
+ *       {@link StreamClient#flushOutbox()}), the wire forms encoded once for all clients; clients asking for the
+ *       same series and resolution are grouped, so which events of a batch they want is judged once per group
+ *       and a burst of other series costs nothing per client;</li>
  *   <li>a client resuming from the last id it saw receives exactly the events it missed (when they are still in
  *       the feed's buffer);</li>
  *   <li>provisional results ({@code final=false}) are sent at most {@code maxUpdatesPerSecond} per series per
- *       client, the latest one winning; final results and alerts are never coalesced while a client keeps up;</li>
+ *       client in any second ({@link SendTimes}), the latest one per series and resolution winning; final results
+ *       and alerts are never coalesced while a client keeps up;</li>
  *   <li>while a client's socket is full, its events are held, latest per series, at most {@code queueLimit}
  *       (the oldest dropped beyond that); a client behind for longer than {@code slowTimeoutMs} is
  *       disconnected.</li>
@@ -39,6 +44,8 @@ final class StreamHub {
   /** Bursts larger than this (the aggregator's usual tick is a few kilobytes) are fanned out in slices. */
   private static final int SLICE_BYTES = 32 * 1024;
   private static final int SLICE_EVENTS = 256;
+  /** Events one pass may carry when bursts queued up behind a slow pass (see {@link #nextSlice()}). */
+  private static final int MERGE_EVENTS = 4096;
 
   record Limits(long maxUpdatesPerSecond, int queueLimit, long slowTimeoutMs, long heartbeatMs) {
   }
@@ -49,11 +56,16 @@ final class StreamHub {
   private final RoleStats stats;
   private final Limits limits;
   private final Supplier<List<String>> otherGateways;
-  private final long minIntervalMs;
   private final Set<StreamClient> clients = new LinkedHashSet<>();
+  /** The clients by {@link StreamClient#subscription()}: clients asking for nothing yet are in none. */
+  private final Map<String, Set<StreamClient>> groups = new HashMap<>();
   private final Set<StreamClient> withHeld = new HashSet<>();
+  private final List<StreamClient> tickClients = new ArrayList<>();
   private final ArrayDeque<List<StreamEvent>> slices = new ArrayDeque<>();
   private boolean slicing;
+  /** The one-shot timer that flushes held events when the earliest of them is due (-1: none), and when. */
+  private long dueTimer = -1;
+  private long dueTimerAt;
   private final long tickTimer;
   private final long heartbeatTimer;
   /** The highest event id this hub has fanned out: a new client's starting point, and where replays stop. */
@@ -71,7 +83,6 @@ final class StreamHub {
     this.feed = feed;
     this.stats = stats;
     this.limits = limits;
-    this.minIntervalMs = limits.maxUpdatesPerSecond() <= 0 ? 0 : 1000 / limits.maxUpdatesPerSecond();
     this.tickTimer = vertx.setPeriodic(TICK_MS, id -> tick());
     this.heartbeatTimer = vertx.setPeriodic(limits.heartbeatMs(), id -> heartbeat());
     this.lastDelivered = feed.register(this);
@@ -85,6 +96,9 @@ final class StreamHub {
     feed.unregister(this);
     vertx.cancelTimer(tickTimer);
     vertx.cancelTimer(heartbeatTimer);
+    if (dueTimer >= 0) {
+      vertx.cancelTimer(dueTimer);
+    }
     List<StreamClient> leaving = List.copyOf(clients);
     List<String> gateways = leaving.isEmpty() ? List.of() : otherGateways.get();
     leaving.forEach(client -> {
@@ -103,6 +117,11 @@ final class StreamHub {
     return feed;
   }
 
+  /** The budget of provisional results per series and client (gateway.max-updates-per-second); 0: no limit. */
+  long updatesPerSecond() {
+    return limits.maxUpdatesPerSecond();
+  }
+
   /** The id a new client starts after (it receives every later event live). */
   long lastDelivered() {
     return lastDelivered;
@@ -110,13 +129,45 @@ final class StreamHub {
 
   void add(StreamClient client) {
     clients.add(client);
+    regroup(client);
     feed.connected(client);
+  }
+
+  /** Called when a client changed what it asked for. */
+  void resubscribed(StreamClient client) {
+    if (clients.contains(client)) {
+      regroup(client);
+    }
+  }
+
+  private void regroup(StreamClient client) {
+    String key = client.subscription();
+    if (java.util.Objects.equals(key, client.group)) {
+      return;
+    }
+    ungroup(client);
+    if (key != null) {
+      groups.computeIfAbsent(key, k -> new LinkedHashSet<>()).add(client);
+      client.group = key;
+    }
+  }
+
+  private void ungroup(StreamClient client) {
+    if (client.group == null) {
+      return;
+    }
+    Set<StreamClient> members = groups.get(client.group);
+    if (members != null && members.remove(client) && members.isEmpty()) {
+      groups.remove(client.group);
+    }
+    client.group = null;
   }
 
   void remove(StreamClient client) {
     if (!clients.remove(client)) {
       return;
     }
+    ungroup(client);
     client.closed = true;
     withHeld.remove(client);
     feed.disconnected(client);
@@ -148,6 +199,16 @@ final class StreamHub {
     if (slice == null) {
       return;
     }
+    if (!slices.isEmpty() && slice.size() < MERGE_EVENTS) {
+      // bursts that arrived during the last pass go out together in this one: a pass costs about one write per
+      // client however many events it carries (each client's writes stay bounded by its outbox), so a hub that
+      // falls behind catches up instead of queueing passes
+      List<StreamEvent> merged = new ArrayList<>(slice);
+      while (!slices.isEmpty() && merged.size() + slices.peek().size() <= MERGE_EVENTS) {
+        merged.addAll(slices.poll());
+      }
+      slice = merged;
+    }
     fanOut(slice);
     if (!slices.isEmpty()) {
       // a timer runs after the event loop's pending I/O; a task would run before it
@@ -162,29 +223,46 @@ final class StreamHub {
     if (clients.isEmpty()) {
       return;
     }
+    long started = System.nanoTime();
     long now = System.currentTimeMillis();
     List<StreamClient> broken = null;
-    for (StreamClient client : clients) {
-      try {
-        for (StreamEvent event : batch) {
-          if (client.wants(event)) {
+    List<StreamEvent> wanted = new ArrayList<>();
+    for (Set<StreamClient> members : groups.values()) {
+      // what the members of a group want is judged once, with any one of them: a burst nobody in the group
+      // asked for costs one look per event, not one per client and event
+      wanted.clear();
+      StreamClient any = members.iterator().next();
+      for (StreamEvent event : batch) {
+        if (any.wants(event)) {
+          wanted.add(event);
+        }
+      }
+      if (wanted.isEmpty()) {
+        continue;
+      }
+      for (StreamClient client : members) {
+        try {
+          for (StreamEvent event : wanted) {
             offer(client, event, now);
           }
+          sent += client.flushOutbox();
+        } catch (RuntimeException e) {
+          // a socket closing under us (its close handler not run yet) must not stop the fan-out to the others
+          client.dropOutbox();
+          if (broken == null) {
+            broken = new ArrayList<>();
+          }
+          broken.add(client);
         }
-        sent += client.flushOutbox();
-      } catch (RuntimeException e) {
-        // a socket closing under us (its close handler not run yet) must not stop the fan-out to the others
-        client.dropOutbox();
-        if (broken == null) {
-          broken = new ArrayList<>();
-        }
-        broken.add(client);
       }
     }
     if (broken != null) {
       broken.forEach(this::remove);
       stats.add("brokenClients", broken.size());
     }
+    // what one pass over this loop's clients costs: the delay of the last client served (mean: micros / passes)
+    stats.add("fanOutMicros", (System.nanoTime() - started) / 1000);
+    stats.increment("fanOutPasses");
     reportCounters();
   }
 
@@ -227,12 +305,10 @@ final class StreamHub {
       hold(client, event, now);
       return;
     }
-    if (!event.isFinal && minIntervalMs > 0) {
-      Long last = client.lastSentAt.get(event.series);
-      if (last != null && now - last < minIntervalMs) {
-        hold(client, event, now);
-        return;
-      }
+    if (!client.withinBudget(event, now)) {
+      hold(client, event, now);
+      flushAt(client.budgetDueAt(event));
+      return;
     }
     if (!client.held.isEmpty()) {
       // a final result supersedes a held provisional update of the same series
@@ -289,21 +365,27 @@ final class StreamHub {
       return;
     }
     long now = System.currentTimeMillis();
-    for (StreamClient client : List.copyOf(withHeld)) {
+    // a copy: flushing or dropping a client takes it out of withHeld
+    tickClients.addAll(withHeld);
+    try {
+      for (StreamClient client : tickClients) {
         if (client.writeQueueFull()) {
-        if (client.behindSince == 0) {
-          client.behindSince = now;
-        } else if (now - client.behindSince > limits.slowTimeoutMs()) {
-          LOG.info("disconnecting {} client {}: behind for more than {} ms (gateway.slow-client-timeout-ms)",
-            client.kind, client.remoteHost, limits.slowTimeoutMs());
-          stats.increment("slowDisconnects");
-          remove(client);
-          client.disconnect();
+          if (client.behindSince == 0) {
+            client.behindSince = now;
+          } else if (now - client.behindSince > limits.slowTimeoutMs()) {
+            LOG.info("disconnecting {} client {}: behind for more than {} ms (gateway.slow-client-timeout-ms)",
+              client.kind, client.remoteHost, limits.slowTimeoutMs());
+            stats.increment("slowDisconnects");
+            remove(client);
+            client.disconnect();
+          }
+          continue;
         }
-        continue;
+        client.behindSince = 0;
+        flush(client, now);
       }
-      client.behindSince = 0;
-      flush(client, now);
+    } finally {
+      tickClients.clear();
     }
     reportCounters();
   }
@@ -315,9 +397,11 @@ final class StreamHub {
       return;
     }
     for (StreamEvent event : client.takeHeld()) {
-      Long last = event.isFinal ? null : client.lastSentAt.get(event.series);
-      if (client.writeQueueFull() || (last != null && now - last < minIntervalMs)) {
+      if (client.writeQueueFull()) {
         client.held.put(StreamClient.holdKey(event), event);
+      } else if (!client.withinBudget(event, now)) {
+        client.held.put(StreamClient.holdKey(event), event);
+        flushAt(client.budgetDueAt(event));
       } else {
         queue(client, event, now);
       }
@@ -326,6 +410,24 @@ final class StreamHub {
     if (client.held.isEmpty()) {
       withHeld.remove(client);
     }
+  }
+
+  /**
+   * Makes sure held events are flushed by {@code due}, without waiting for the next tick: an update held back by the
+   * budget goes as soon as the budget allows (one timer per hub, for the earliest due time, not one per client).
+   */
+  private void flushAt(long due) {
+    if (dueTimer >= 0 && dueTimerAt <= due) {
+      return;
+    }
+    if (dueTimer >= 0) {
+      vertx.cancelTimer(dueTimer);
+    }
+    dueTimerAt = due;
+    dueTimer = vertx.setTimer(Math.max(1, due - System.currentTimeMillis()), id -> {
+      dueTimer = -1;
+      tick();
+    });
   }
 
   private void reportCounters() {

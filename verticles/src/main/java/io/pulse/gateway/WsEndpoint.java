@@ -76,7 +76,7 @@ final class WsEndpoint {
     private boolean batch;
 
     WsClient(ServerWebSocket ws, String remote) {
-      super("ws", remote);
+      super("ws", remote, hub.updatesPerSecond());
       this.ws = ws;
     }
 
@@ -85,6 +85,11 @@ final class WsEndpoint {
       return filter != null
         && (resolution == 0 || event.kind == StreamEvent.Kind.ALERT || event.resolution == resolution)
         && filter.matches(event.series);
+    }
+
+    @Override
+    String subscription() {
+      return filter == null ? null : resolution + "|" + filter.key();
     }
 
     @Override
@@ -225,6 +230,7 @@ final class WsEndpoint {
       firstLiveId = Long.MAX_VALUE;
       resolution = newResolution;
       filter = SeriesFilter.parse(String.join(",", patterns));
+      hub.resubscribed(this);
       JsonArray unknown = new JsonArray();
       series.stream().filter(s -> !s.endsWith("*") && !hub.feed().isKnown(s)).forEach(unknown::add);
       control(new JsonObject().put("type", "subscribed").put("series", new JsonArray(List.copyOf(patterns)))
@@ -245,6 +251,7 @@ final class WsEndpoint {
         series.forEach(patterns::remove);
       }
       filter = patterns.isEmpty() ? null : SeriesFilter.parse(String.join(",", patterns));
+      hub.resubscribed(this);
       held.clear();
       firstLiveId = Long.MAX_VALUE;
       control(new JsonObject().put("type", "unsubscribed").put("series", new JsonArray(List.copyOf(patterns))));

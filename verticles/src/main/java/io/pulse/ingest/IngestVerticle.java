@@ -15,8 +15,9 @@ import static io.pulse.model.ConfigKeys.*;
 /**
  * The ingest role: turns feeds into samples and hands them to aggregation in batches. It only wires the
  * sources this node's configuration switches on (simulator, push endpoints, exchange feed, Kafka, file
- * replay); each source is its own class with its own {@link BatchSender}, and all share one
- * {@link SampleValidator}, one dead-letter sampler and one {@link SourceMetrics} (stats and Prometheus meters).
+ * replay), plus the samples bridge clients send through the gateway ({@link BridgeSamples}); each source is its
+ * own class with its own {@link BatchSender}, and all share one {@link SampleValidator}, one dead-letter sampler and
+ * one {@link SourceMetrics} (stats and Prometheus meters).
  */
 public final class IngestVerticle extends VerticleBase {
 
@@ -37,6 +38,8 @@ public final class IngestVerticle extends VerticleBase {
     metrics = new SourceMetrics(stats, BackendRegistries.getDefaultNow(), node);
     IngestContext context = new IngestContext(vertx, conf, stats, metrics,
       validator, new Rejects(vertx, metrics, node, INGEST_DEADLETTER_PER_SECOND.longIn(conf)));
+    // always listening: whether bridge clients can reach it is the gateway's switch, gateway.tcp-bridge.enabled
+    sources.add(new BridgeSamples(context));
     if (SIMULATOR_ENABLED.booleanIn(conf)) {
       sources.add(new SimulatorSource(context));
     }

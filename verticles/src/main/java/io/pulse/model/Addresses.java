@@ -70,6 +70,17 @@ public final class Addresses {
   public static final String DEADLETTER = "pulse.deadletter";
 
   /**
+   * Send (optionally request/reply), outside services to ingest, through the TCP event-bus bridge: the one address a
+   * bridge client may send samples to. Body: one sample {@code {series, timestamp, value[, volume]}} or a JSON array of
+   * them. The ingest verticle checks them like every other source's input (source name {@code tcp-bridge}: rejects
+   * counted as {@code tcp-bridge.rejected.<reason>}, a sample of them on {@link #DEADLETTER}). Reply: JSON
+   * {@code {accepted, rejected, errors:[{index, reason, detail}]}}; failure code 503 while aggregation holds ingest
+   * back (nothing of that frame was taken: send it again later). Publishing here is refused by the bridge: every ingest
+   * node would take the same samples.
+   */
+  public static final String INGEST_RAW = "pulse.ingest.raw";
+
+  /**
    * Request/reply, local to one node (registered with {@code localConsumer} by the node launcher). Body: none.
    * Reply: JSON {@code {node, roles, clustered, members:[node ids]}}.
    */

@@ -1,0 +1,44 @@
+package io.pulse.gateway;
+
+/**
+ * When the last few provisional results of one series went to one client: the coalescing budget "at most N per
+ * second per series". A sliding window, not a minimum interval: the aggregator publishes provisional results
+ * every 250 ms, and with a 250 ms minimum interval a result arriving 1 ms early would wait a whole tick; here it
+ * goes out unless N already went out in the last second. Above {@link #MAX_KEPT} per second the window shrinks
+ * in proportion ({@link #MAX_KEPT} per {@code MAX_KEPT/N} s), so memory stays a few longs per stream and client.
+ */
+final class SendTimes {
+
+  static final int MAX_KEPT = 8;
+
+  private final long[] at;
+  private final long windowMs;
+  private int next;
+  private int count;
+
+  /** A budget of {@code perSecond} updates a second ({@code perSecond} > 0). */
+  SendTimes(long perSecond) {
+    int kept = (int) Math.min(perSecond, MAX_KEPT);
+    this.at = new long[kept];
+    this.windowMs = Math.max(1, 1000L * kept / perSecond);
+  }
+
+  /** Whether one more update may go at {@code now}. */
+  boolean allows(long now) {
+    return count < at.length || now - at[next] >= windowMs;
+  }
+
+  /** The earliest time one more update may go. */
+  long nextAllowed() {
+    return count < at.length ? Long.MIN_VALUE : at[next] + windowMs;
+  }
+
+  /** Records an update sent at {@code now}. */
+  void record(long now) {
+    at[next] = now;
+    next = (next + 1) % at.length;
+    if (count < at.length) {
+      count++;
+    }
+  }
+}
