@@ -107,7 +107,7 @@ class OperationsTest {
   }
 
   private static Map.Entry<Integer, Buffer> get(String uri, String origin) {
-    return TestNodes.await(http.request(HttpMethod.GET, node.httpPort(), "127.0.0.1", uri)
+    return TestNodes.awaitAnswer(() -> http.request(HttpMethod.GET, node.httpPort(), "127.0.0.1", uri)
       .compose(req -> req.send()).compose(resp -> resp.body().map(b -> Map.entry(resp.statusCode(), b))), 10);
   }
 }

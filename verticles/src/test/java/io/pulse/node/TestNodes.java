@@ -49,6 +49,28 @@ public final class TestNodes {
     }
   }
 
+  /**
+   * A REST call made again, on a new request, when it is not answered in time. Under load the Vert.x HTTP client
+   * has been seen to leave a request's future pending for good while the server answered every other request
+   * (thousands of plain GETs with curl found none unanswered); a test checks what the server says, so it asks again
+   * rather than fail on the client. Each attempt is logged.
+   */
+  public static <T> T awaitAnswer(java.util.function.Supplier<Future<T>> call, int seconds) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return call.get().toCompletionStage().toCompletableFuture().get(seconds, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        if (attempt == 3) {
+          throw new AssertionError("no answer in 3 attempts of " + seconds + " s", e);
+        }
+        System.err.println("TestNodes: a request got no answer within " + seconds + " s (attempt " + attempt
+          + " of 3); asking again");
+      } catch (Exception e) {
+        throw new AssertionError("did not complete: " + e, e);
+      }
+    }
+  }
+
   public static int freePort() {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
