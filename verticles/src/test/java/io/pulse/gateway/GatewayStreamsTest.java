@@ -151,8 +151,8 @@ class GatewayStreamsTest {
   void dashboardServed() {
     for (String path : List.of("/", "/js/app.js", "/vendor/sockjs.min.js", "/vendor/vertx-eventbus.js",
       "/vendor/uPlot.esm.js", "/vendor/uPlot.min.css")) {
-      int status = TestNodes.await(http.request(HttpMethod.GET, node.httpPort(), "127.0.0.1", path)
-        .compose(req -> req.send()).map(HttpClientResponse::statusCode), 10);
+      int status = TestNodes.awaitAnswer(() -> http.request(HttpMethod.GET, node.httpPort(), "127.0.0.1", path)
+        .compose(req -> req.send()).compose(resp -> resp.body().map(body -> resp.statusCode())), 10);
       assertThat(status).as(path).isEqualTo(200);
     }
   }
