@@ -291,7 +291,7 @@ class TcpBridgeTest {
   /** The counters of one role, summed over the nodes in this node's /api/status (in a cluster any ingest node may
    * take samples). */
   private static JsonObject summedCounters(PulseNode node, String role) {
-    HttpClient http = HttpClient.newHttpClient();
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     JsonObject sum = new JsonObject();
     try {
       String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + "/api/status"))

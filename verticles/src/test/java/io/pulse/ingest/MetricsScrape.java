@@ -13,7 +13,9 @@ import java.util.Map;
 /** One scrape of a node's {@code /metrics} the way Prometheus reads it: sample lines {@code name{labels} value}. */
 final class MetricsScrape {
 
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  // HTTP/1.1 as Prometheus scrapes: the JDK client's default h2c upgrade once left a scrape unanswered for good
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+    .connectTimeout(Duration.ofSeconds(5)).build();
 
   final String text;
 

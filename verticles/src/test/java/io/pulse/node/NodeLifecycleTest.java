@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class NodeLifecycleTest {
 
-  private final HttpClient http = HttpClient.newHttpClient();
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @Test
   @DisplayName("a node without a gateway answers /health and /ready on its health port; on stop it turns not-ready first, "

@@ -65,7 +65,7 @@ class NodeProcessIT {
     try {
       TestNodes.waitUntil("the node logs its dashboard URL", 30_000,
         () -> read(log).contains("dashboard at http://localhost:" + port + "/"));
-      HttpClient http = HttpClient.newHttpClient();
+      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
       HttpResponse<String> status = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/status")).build(),
         HttpResponse.BodyHandlers.ofString());
       assertThat(status.statusCode()).isEqualTo(200);
