@@ -31,7 +31,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import static io.pulse.node.TestNodes.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -189,44 +188,18 @@ class PersistVerticleTest {
       String id = deploy(dataDir, "--persist.pg.url=" + target, "--persist.batch-size=20", "--persist.buffer-max=50",
         "--persist.retry-max-ms=500");
       Path journal = dataDir.resolve("journal").resolve("postgres.journal");
-      AtomicBoolean journalUsed = new AtomicBoolean();
       long base = System.currentTimeMillis() / 1000 * 1000 - 300_000;
-      int published = 0;
+      OutageRun run;
       try {
-        long t0 = System.currentTimeMillis();
-        boolean down = false;
-        boolean restored = false;
-        while (System.currentTimeMillis() - t0 < 6000) {
-          long elapsed = System.currentTimeMillis() - t0;
-          if (!down && elapsed > 1000) {
-            down = true;
-            if (realStop) {
-              PostgresServer.stop();
-            } else {
-              proxy.cut();
-            }
-          }
-          if (down && !restored && elapsed > 4000) {
-            restored = true;
-            if (realStop) {
-              PostgresServer.start();
-            } else {
-              proxy.restore();
-            }
-          }
-          for (int s = 0; s < 5; s++) {
-            publishFinal(result(series + "." + s, base + published / 5 * 1000L));
-            published++;
-          }
-          journalUsed.compareAndSet(false, Files.exists(journal));
-          Thread.sleep(20);
-        }
+        run = publishThroughOutage(series, 5, base, journal,
+          realStop ? PostgresServer::stop : proxy::cut, realStop ? PostgresServer::start : proxy::restore);
       } finally {
         if (realStop) {
           PostgresServer.start();
         }
       }
-      int total = published;
+      boolean journalUsed = run.journalUsed();
+      int total = run.rounds() * 5;
       TestNodes.waitUntil("PostgreSQL holds all " + total + " results", 60_000, () -> countLike(series) == total);
       JsonObject counts = await(pg.preparedQuery("SELECT count(*) AS n, count(DISTINCT (series, resolution_ms, window_start)) AS d,"
         + " count(DISTINCT series) AS s FROM pulse_results WHERE series LIKE $1").execute(Tuple.of(series + ".%")), 30)
@@ -236,6 +209,41 @@ class PersistVerticleTest {
       TestNodes.waitUntil("the journal is emptied", 30_000, () -> !Files.exists(journal));
       await(vertx.undeploy(id), 30);
     }
+  }
+
+  /** What {@link #publishThroughOutage} did: rounds of one result per series, and whether the journal was used. */
+  record OutageRun(int rounds, boolean journalUsed) {
+  }
+
+  /**
+   * Publishes a final result of each of {@code seriesCount} series every 20 ms for 6 s (window starts one second
+   * apart from {@code base}), with the store taken down at second 1 and brought back at second 4.
+   */
+  static OutageRun publishThroughOutage(String series, int seriesCount, long base, Path journal, Runnable down,
+                                        Runnable up) throws InterruptedException {
+    int rounds = 0;
+    boolean journalUsed = false;
+    boolean isDown = false;
+    boolean restored = false;
+    long t0 = System.currentTimeMillis();
+    while (System.currentTimeMillis() - t0 < 6000) {
+      long elapsed = System.currentTimeMillis() - t0;
+      if (!isDown && elapsed > 1000) {
+        isDown = true;
+        down.run();
+      }
+      if (isDown && !restored && elapsed > 4000) {
+        restored = true;
+        up.run();
+      }
+      for (int s = 0; s < seriesCount; s++) {
+        publishFinal(result(series + "." + s, base + rounds * 1000L));
+      }
+      rounds++;
+      journalUsed |= Files.exists(journal);
+      Thread.sleep(20);
+    }
+    return new OutageRun(rounds, journalUsed);
   }
 
   @Test
@@ -249,30 +257,10 @@ class PersistVerticleTest {
         "--persist.redis.url=redis://127.0.0.1:" + proxy.port(), "--persist.redis.hot-ms=3600000",
         "--persist.batch-size=20", "--persist.buffer-max=50", "--persist.retry-max-ms=500");
       Path journal = dataDir.resolve("journal").resolve("redis.journal");
-      boolean journalUsed = false;
       long base = System.currentTimeMillis() / 1000 * 1000 - 300_000;
-      int published = 0;
-      long t0 = System.currentTimeMillis();
-      boolean down = false;
-      boolean restored = false;
-      while (System.currentTimeMillis() - t0 < 6000) {
-        long elapsed = System.currentTimeMillis() - t0;
-        if (!down && elapsed > 1000) {
-          down = true;
-          proxy.cut();
-        }
-        if (down && !restored && elapsed > 4000) {
-          restored = true;
-          proxy.restore();
-        }
-        for (int s = 0; s < seriesCount; s++) {
-          publishFinal(result(series + "." + s, base + published / seriesCount * 1000L));
-          published++;
-        }
-        journalUsed |= Files.exists(journal);
-        Thread.sleep(20);
-      }
-      int perSeries = published / seriesCount;
+      OutageRun run = publishThroughOutage(series, seriesCount, base, journal, proxy::cut, proxy::restore);
+      boolean journalUsed = run.journalUsed();
+      int perSeries = run.rounds();
       for (int s = 0; s < seriesCount; s++) {
         String key = RedisStore.historyKey(series + "." + s, 1000);
         TestNodes.waitUntil("Redis holds all " + perSeries + " windows of " + key, 60_000,
