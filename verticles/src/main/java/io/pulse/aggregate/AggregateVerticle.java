@@ -97,7 +97,7 @@ public final class AggregateVerticle extends VerticleBase {
     alertStore = new AlertStore(vertx, settings.resolutions(), alerts);
     nodeId = NODE_ID.stringIn(conf);
     ownership = new PartitionOwnership(vertx, nodeId, partitions, this::ownPartitions);
-    handover = new PartitionHandover(vertx, nodeId, engine, partitions, stats);
+    handover = new PartitionHandover(vertx, nodeId, engine, alerts, partitions, stats);
     handoverConsumer = bus.consumer(PartitionHandover.addressOf(nodeId), this::onHandover);
     mixedConsumer = bus.consumer(Addresses.SAMPLES, this::onMixedBatch);
     return Future.all(mixedConsumer.completion(), handoverConsumer.completion(),

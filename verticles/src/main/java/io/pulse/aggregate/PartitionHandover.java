@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * the partition's address until that state has arrived and been merged (or until {@link #WAIT_MS} passed, when
  * the old owner is gone without handing over), so the samples that follow apply on top of the state, in order.
  * If the hand-over fails, the old owner takes the state back and publishes its windows as they stand: the
- * behaviour without hand-over (windows split between the two owners).
+ * behaviour without hand-over (windows split between the two owners). The alert state of those series (a streak
+ * toward a rule's for-duration, an alert firing) moves with them.
  */
 final class PartitionHandover {
 
@@ -33,17 +35,22 @@ final class PartitionHandover {
   static final String PARTITION = "partition";
   static final String FROM = "from";
   static final String FORMAT = "format";
+  /** Alert state of the partition's series ({@link AlertEvaluator#export}), as JSON: small, so a header. */
+  static final String ALERTS = "alerts";
 
   private final Vertx vertx;
   private final String nodeId;
   private final AggregationEngine engine;
+  private final AlertEvaluator alerts;
   private final int partitions;
   private final RoleStats stats;
 
-  PartitionHandover(Vertx vertx, String nodeId, AggregationEngine engine, int partitions, RoleStats stats) {
+  PartitionHandover(Vertx vertx, String nodeId, AggregationEngine engine, AlertEvaluator alerts, int partitions,
+      RoleStats stats) {
     this.vertx = vertx;
     this.nodeId = nodeId;
     this.engine = engine;
+    this.alerts = alerts;
     this.partitions = partitions;
     this.stats = stats;
   }
@@ -59,9 +66,11 @@ final class PartitionHandover {
    */
   Future<Void> send(int p, String target) {
     Buffer state = engine.export(series -> Partitions.of(series, partitions) == p);
+    JsonArray alertState = alerts.export(series -> Partitions.of(series, partitions) == p);
     int series = state.getInt(0);
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(SEND_TIMEOUT_MS)
-      .addHeader(PARTITION, Integer.toString(p)).addHeader(FROM, nodeId).addHeader(FORMAT, engine.stateFormat());
+      .addHeader(PARTITION, Integer.toString(p)).addHeader(FROM, nodeId).addHeader(FORMAT, engine.stateFormat())
+      .addHeader(ALERTS, alertState.encode());
     return vertx.eventBus().request(addressOf(target), state, options)
       .<Void>mapEmpty()
       .onSuccess(v -> {
@@ -74,6 +83,7 @@ final class PartitionHandover {
             + "open windows here as they stand instead, so the windows open now come out split between the two nodes",
           p, series, state.length(), target, err.getMessage());
         engine.adopt(state);
+        alerts.adopt(alertState);
         engine.closeMatching(s -> Partitions.of(s, partitions) == p);
         return Future.succeededFuture();
       });
@@ -96,6 +106,10 @@ final class PartitionHandover {
     int p = Integer.parseInt(message.headers().get(PARTITION));
     long droppedBefore = engine.handoverDropped();
     int series = engine.adopt(message.body());
+    String alertState = message.headers().get(ALERTS);
+    if (alertState != null) {
+      stats.add("alertStatesTakenOver", alerts.adopt(new JsonArray(alertState)));
+    }
     long dropped = engine.handoverDropped() - droppedBefore;
     stats.increment("partitionsTakenOver");
     stats.add("seriesTakenOver", series);

@@ -1,6 +1,7 @@
 package io.pulse.aggregate;
 
 import io.pulse.model.WindowResult;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -87,6 +88,57 @@ class AlertEvaluatorTest {
     assertThatThrownBy(() -> AlertRule.parse("z", "p99 ~ 1", RESOLUTIONS)).hasMessageContaining("no comparator");
     assertThatThrownBy(() -> AlertRule.parse("z", "p99@5s > 1", RESOLUTIONS)).hasMessageContaining("not computed");
     assertThatThrownBy(() -> AlertRule.parse("z", "p99 > 1 for soon", RESOLUTIONS)).hasMessageContaining("duration");
+  }
+
+  @Test
+  @DisplayName("a partition moving to another node takes its alert state along: a streak goes on, a firing alert "
+    + "does not fire again and resolves there")
+  void stateMovesWithThePartition() {
+    String rule = "svc.*.latency p99 > 250 for 3s";
+    evaluator.setRules(List.of(AlertRule.parse("r1", rule, RESOLUTIONS)));
+    List<JsonObject> there = new ArrayList<>();
+    AlertEvaluator newOwner = new AlertEvaluator(there::add);
+    newOwner.setRules(List.of(AlertRule.parse("r1", rule, RESOLUTIONS)));
+
+    feed("svc.a.latency", 0, 300);
+    feed("svc.a.latency", 1, 300);
+    feed("svc.b.latency", 0, 300);
+    feed("svc.b.latency", 1, 300);
+    feed("svc.b.latency", 2, 300);
+    assertThat(events).singleElement().satisfies(e -> assertThat(e.getString("series")).isEqualTo("svc.b.latency"));
+
+    JsonArray moved = evaluator.export(series -> true);
+    assertThat(newOwner.adopt(moved)).isEqualTo(2);
+    assertThat(evaluator.export(series -> true)).as("nothing left behind").isEmpty();
+
+    newOwner.onResult(result("svc.a.latency", 1000, 2, 300, true));
+    newOwner.onResult(result("svc.b.latency", 1000, 3, 300, true));
+    assertThat(there).as("svc.a's streak of 2 s went on to 3 s; svc.b was already firing").singleElement()
+      .satisfies(e -> {
+        assertThat(e.getString("series")).isEqualTo("svc.a.latency");
+        assertThat(e.getString("state")).isEqualTo("firing");
+        assertThat(e.getLong("since")).isEqualTo(0);
+      });
+    newOwner.onResult(result("svc.b.latency", 1000, 4, 100, true));
+    assertThat(there).hasSize(2);
+    assertThat(there.get(1).getString("state")).isEqualTo("resolved");
+    assertThat(there.get(1).getLong("since")).isEqualTo(0);
+  }
+
+  @Test
+  @DisplayName("exported alert state covers only the moving series, and a rule the new owner lacks is skipped")
+  void exportSelectsSeries() {
+    evaluator.setRules(List.of(AlertRule.parse("r1", "svc.*.latency p99 > 250 for 3s", RESOLUTIONS)));
+    feed("svc.a.latency", 0, 300);
+    feed("svc.b.latency", 0, 300);
+    JsonArray moved = evaluator.export(series -> series.equals("svc.a.latency"));
+    assertThat(moved).hasSize(1);
+    AlertEvaluator noRules = new AlertEvaluator(e -> { });
+    assertThat(noRules.adopt(moved)).isZero();
+    feed("svc.b.latency", 1, 300);
+    feed("svc.b.latency", 2, 300);
+    assertThat(events).as("svc.b stayed here and fires here").singleElement()
+      .satisfies(e -> assertThat(e.getString("series")).isEqualTo("svc.b.latency"));
   }
 
   private void feed(String series, int second, double value) {
