@@ -80,7 +80,8 @@ public final class GatewayVerticle extends VerticleBase {
     var reports = vertx.eventBus().<JsonObject>consumer(Addresses.STATS, m -> cluster.onStats(m.body()));
     List<Future<?>> ready = new ArrayList<>(List.of(results.completion(), alerts.completion(), reports.completion()));
     if (GATEWAY_TCP_BRIDGE_ENABLED.booleanIn(conf)) {
-      tcpBridge = new TcpBridge(vertx, BridgePolicy.tcp(stats), auth, stats);
+      tcpBridge = new TcpBridge(vertx, BridgePolicy.tcp(stats), auth, stats,
+        GATEWAY_TCP_BRIDGE_MAX_FRAME_BYTES.longIn(conf));
       ready.add(tcpBridge.listen(HTTP_HOST.stringIn(conf), GATEWAY_TCP_BRIDGE_PORT.intIn(conf))
         .onSuccess(p -> {
           tcpBridgePort = GATEWAY_TCP_BRIDGE_PORT.intIn(conf);
