@@ -97,7 +97,8 @@ public final class GatewayVerticle extends VerticleBase {
    * a port between servers of one Vert.x instance; for a free port (0) that takes a negative port number.
    */
   private Future<?> deployLoops(String host, int port, int count) {
-    HttpServerOptions options = new HttpServerOptions()
+    // HTTP/1.1 only: SSE, WebSocket and REST need nothing more, and a client's h2c upgrade once went unanswered
+    HttpServerOptions options = new HttpServerOptions().setHttp2ClearTextEnabled(false)
       .setMaxWebSocketFrameSize(MAX_FRAME_BYTES).setMaxWebSocketMessageSize(MAX_FRAME_BYTES);
     int sharedPort = port == 0 ? -1 : port;
     List<StreamLoop> loops = new CopyOnWriteArrayList<>();
