@@ -33,16 +33,20 @@ final class CappedBridgeServer {
   }
 
   /**
-   * Once the bridge is created: every connection's bytes go through a cap of {@code maxFrameBytes};
+   * Once the bridge is created: {@code onConnect} sees every new connection first (the bridge sets no close
+   * handler of its own), then every connection's bytes go through a cap of {@code maxFrameBytes};
    * {@code onTooLarge} gets the socket and the announced length of a frame over it, and then nothing more of
    * that socket reaches the bridge.
    */
-  void cap(long maxFrameBytes, BiConsumer<NetSocket, Long> onTooLarge) {
+  void cap(long maxFrameBytes, BiConsumer<NetSocket, Long> onTooLarge, Handler<NetSocket> onConnect) {
     if (server == null) {
       throw new IllegalStateException("the TCP bridge did not create its server through Vertx.createNetServer");
     }
     Handler<NetSocket> bridge = server.connectHandler();
-    server.connectHandler(socket -> bridge.handle(capped(socket, new FrameCap(maxFrameBytes), onTooLarge)));
+    server.connectHandler(socket -> {
+      onConnect.handle(socket);
+      bridge.handle(capped(socket, new FrameCap(maxFrameBytes), onTooLarge));
+    });
   }
 
   private static NetSocket capped(NetSocket socket, FrameCap cap, BiConsumer<NetSocket, Long> onTooLarge) {

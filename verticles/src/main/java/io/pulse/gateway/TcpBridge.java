@@ -4,6 +4,8 @@ import io.pulse.model.RoleStats;
 import io.vertx.core.net.NetSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.atomic.AtomicInteger;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -36,6 +38,7 @@ final class TcpBridge {
   private final BridgePolicy policy;
   private final BearerAuth auth;
   private final RoleStats stats;
+  private final AtomicInteger clients = new AtomicInteger();
 
   TcpBridge(Vertx vertx, BridgePolicy policy, BearerAuth auth, RoleStats stats, long maxFrameBytes) {
     this.policy = policy;
@@ -45,7 +48,15 @@ final class TcpBridge {
     CappedBridgeServer capped = new CappedBridgeServer();
     bridge = TcpEventBusBridge.create(capped.noting(vertx), options, new NetServerOptions().setTcpNoDelay(true),
       this::onEvent);
-    capped.cap(maxFrameBytes, (socket, length) -> tooLarge(socket, length, maxFrameBytes));
+    capped.cap(maxFrameBytes, (socket, length) -> tooLarge(socket, length, maxFrameBytes), socket -> {
+      clients.incrementAndGet();
+      socket.closeHandler(v -> clients.decrementAndGet());
+    });
+  }
+
+  /** Connections open now. */
+  int clients() {
+    return clients.get();
   }
 
   private void tooLarge(NetSocket socket, long length, long max) {
