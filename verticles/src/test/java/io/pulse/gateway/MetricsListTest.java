@@ -145,9 +145,14 @@ class MetricsListTest {
       .compose(req -> req.send()).compose(resp -> resp.body()), 10).toString();
   }
 
-  /** The value of the one sample of {@code name} whose labels include every one given; -1 when none, fails when several. */
+  /**
+   * The value of the one sample of {@code name} from this test's node whose labels include every one given; -1 when
+   * none, fails when several (nodes of other test classes in this JVM share the registry: the node label tells).
+   */
   static double value(String text, String name, String... labels) {
-    List<Double> found = samples(text, name, labels);
+    List<String> all = new ArrayList<>(List.of(labels));
+    all.add("node=\"" + node.nodeId() + "\"");
+    List<Double> found = samples(text, name, all.toArray(String[]::new));
     assertThat(found.size()).as("samples of %s with %s", name, List.of(labels)).isLessThanOrEqualTo(1);
     return found.isEmpty() ? -1 : found.get(0);
   }
