@@ -15,6 +15,7 @@ import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.backends.BackendRegistries;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,6 +62,7 @@ public final class AggregateVerticle extends VerticleBase {
   private final Map<Integer, Long> awaiting = new HashMap<>();
   private PartitionHandover handover;
   private ResultOutbox outbox;
+  private WindowLatency windowLatency;
   private MessageConsumer<io.vertx.core.buffer.Buffer> handoverConsumer;
   private String nodeId;
   private boolean stopping;
@@ -88,6 +90,7 @@ public final class AggregateVerticle extends VerticleBase {
     });
     stats = new RoleStats(NODE_ID.stringIn(conf), "aggregate");
     outbox = new ResultOutbox(context, this::publish);
+    windowLatency = new WindowLatency(BackendRegistries.getDefaultNow(), NODE_ID.stringIn(conf));
     partitions = AGGREGATE_PARTITIONS.intIn(conf);
     forwardOptions = new DeliveryOptions().setSendTimeout(INGEST_ACK_TIMEOUT_MS.longIn(conf));
     long provisionalMs = AGGREGATE_PROVISIONAL_INTERVAL_MS.longIn(conf);
@@ -143,6 +146,10 @@ public final class AggregateVerticle extends VerticleBase {
         closing.add(ownership.stop());
         closing.add(alertStore.stop());
         return Future.join(closing);
+      })
+      .eventually(() -> {
+        windowLatency.close();
+        return Future.succeededFuture();
       });
   }
 
@@ -301,6 +308,7 @@ public final class AggregateVerticle extends VerticleBase {
 
   private void publish(WindowResult r) {
     vertx.eventBus().publish(Addresses.RESULTS, r.toJson());
+    windowLatency.published(r, System.currentTimeMillis());
     if (r.isFinal()) {
       finals.add(r);
       if (finals.size() >= FINALS_MAX) {

@@ -10,6 +10,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.bridge.BridgeEventType;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.CorsHandler;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.pulse.model.ConfigKeys.*;
 
@@ -56,6 +58,7 @@ public final class GatewayVerticle extends VerticleBase {
   private volatile int httpPort = -1;
   private TcpBridge tcpBridge;
   private int tcpBridgePort = -1;
+  private final AtomicInteger sockJsClients = new AtomicInteger();
 
   @Override
   public Future<?> start() {
@@ -65,7 +68,8 @@ public final class GatewayVerticle extends VerticleBase {
       GATEWAY_MAX_CONNECTIONS_PER_ADDRESS.intIn(conf), GATEWAY_REPLAY_BUFFER.intIn(conf));
     limits = new StreamHub.Limits(GATEWAY_MAX_UPDATES_PER_SECOND.longIn(conf), GATEWAY_CLIENT_QUEUE.intIn(conf),
       GATEWAY_SLOW_CLIENT_TIMEOUT_MS.longIn(conf), GATEWAY_SSE_HEARTBEAT_MS.longIn(conf));
-    metrics = new MetricsEndpoint(NODE_ID.stringIn(conf), feed, () -> cluster.nodes(System.currentTimeMillis()));
+    metrics = new MetricsEndpoint(NODE_ID.stringIn(conf), this::clients, stats,
+      () -> cluster.nodes(System.currentTimeMillis()));
     auth = new BearerAuth(vertx, GATEWAY_JWT_SECRET.stringIn(conf));
     bridgePolicy = BridgePolicy.sockJs(stats);
     stats.describe("startedAt", System.currentTimeMillis());
@@ -80,7 +84,8 @@ public final class GatewayVerticle extends VerticleBase {
     var reports = vertx.eventBus().<JsonObject>consumer(Addresses.STATS, m -> cluster.onStats(m.body()));
     List<Future<?>> ready = new ArrayList<>(List.of(results.completion(), alerts.completion(), reports.completion()));
     if (GATEWAY_TCP_BRIDGE_ENABLED.booleanIn(conf)) {
-      tcpBridge = new TcpBridge(vertx, BridgePolicy.tcp(stats), auth, stats);
+      tcpBridge = new TcpBridge(vertx, BridgePolicy.tcp(stats), auth, stats,
+        GATEWAY_TCP_BRIDGE_MAX_FRAME_BYTES.longIn(conf));
       ready.add(tcpBridge.listen(HTTP_HOST.stringIn(conf), GATEWAY_TCP_BRIDGE_PORT.intIn(conf))
         .onSuccess(p -> {
           tcpBridgePort = GATEWAY_TCP_BRIDGE_PORT.intIn(conf);
@@ -96,7 +101,8 @@ public final class GatewayVerticle extends VerticleBase {
    * a port between servers of one Vert.x instance; for a free port (0) that takes a negative port number.
    */
   private Future<?> deployLoops(String host, int port, int count) {
-    HttpServerOptions options = new HttpServerOptions()
+    // HTTP/1.1 only: SSE, WebSocket and REST need nothing more, and a client's h2c upgrade once went unanswered
+    HttpServerOptions options = new HttpServerOptions().setHttp2ClearTextEnabled(false)
       .setMaxWebSocketFrameSize(MAX_FRAME_BYTES).setMaxWebSocketMessageSize(MAX_FRAME_BYTES);
     int sharedPort = port == 0 ? -1 : port;
     List<StreamLoop> loops = new CopyOnWriteArrayList<>();
@@ -130,8 +136,18 @@ public final class GatewayVerticle extends VerticleBase {
     return new StreamHub(vertx, feed, stats, limits, () -> cluster.otherReadyGateways(self, System.currentTimeMillis()));
   }
 
+  /** Connected clients of a kind in {@link MetricsEndpoint#CLIENT_KINDS}. */
+  private int clients(String kind) {
+    return switch (kind) {
+      case "sockjs" -> sockJsClients.get();
+      case "tcp" -> tcpBridge == null ? 0 : tcpBridge.clients();
+      default -> feed.size(kind);
+    };
+  }
+
   @Override
   public Future<?> stop() {
+    metrics.close();
     // the stream loops are child deployments: Vert.x undeploys them (closing their hubs and clients) with this one
     return tcpBridge == null ? Future.succeededFuture() : tcpBridge.close();
   }
@@ -202,6 +218,11 @@ public final class GatewayVerticle extends VerticleBase {
     SockJSBridgeOptions options = bridgePolicy.permits(new SockJSBridgeOptions());
     return SockJSHandler.create(vertx).bridge(options, event -> {
       stats.increment("bridge." + event.type().name().toLowerCase());
+      if (event.type() == BridgeEventType.SOCKET_CREATED) {
+        sockJsClients.incrementAndGet();
+      } else if (event.type() == BridgeEventType.SOCKET_CLOSED) {
+        sockJsClients.decrementAndGet();
+      }
       event.complete(bridgePolicy.allows(event.type(), event.getRawMessage()));
     });
   }
@@ -217,9 +238,15 @@ public final class GatewayVerticle extends VerticleBase {
       .map(reply -> reply.body().copy())
       .otherwise(new JsonObject().put("node", NODE_ID.stringIn(config())))
       .onSuccess(info -> json(ctx, 200, info
-        .put("clients", new JsonObject().put("sse", feed.size("sse")).put("ws", feed.size("ws")))
+        .put("clients", clientsByKind())
         .put("tcpBridgePort", tcpBridgePort)
         .put("nodes", cluster.nodes(System.currentTimeMillis()))));
+  }
+
+  private JsonObject clientsByKind() {
+    JsonObject byKind = new JsonObject();
+    MetricsEndpoint.CLIENT_KINDS.forEach(kind -> byKind.put(kind, clients(kind)));
+    return byKind;
   }
 
   private void latest(RoutingContext ctx) {

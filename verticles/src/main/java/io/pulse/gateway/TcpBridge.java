@@ -6,9 +6,14 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.NetSocket;
 import io.vertx.ext.bridge.BridgeOptions;
 import io.vertx.ext.eventbus.bridge.tcp.BridgeEvent;
 import io.vertx.ext.eventbus.bridge.tcp.TcpEventBusBridge;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The polyglot door: the Vert.x TCP event-bus bridge (4-byte big-endian length, then a UTF-8 JSON frame
@@ -20,20 +25,47 @@ import io.vertx.ext.eventbus.bridge.tcp.TcpEventBusBridge;
  * A frame this gateway refuses is answered by an error frame {@code {type: "err", message}} saying why, then the
  * bridge's own {@code "blocked by bridgeEvent handler"}. Frame headers never reach the event bus: they hold the token,
  * and the bridge would read some of them as delivery options (codec, timeout, local only).
+ *
+ * <p>A frame whose length prefix announces more than {@code gateway.tcp-bridge.max-frame-bytes} is refused at the
+ * prefix, before its body is buffered: the client gets an error frame saying so, its connection is closed, and the
+ * refusal is counted ({@code bridgeFrameTooLarge}); other connections go on as before.
  */
 final class TcpBridge {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TcpBridge.class);
 
   private final TcpEventBusBridge bridge;
   private final BridgePolicy policy;
   private final BearerAuth auth;
   private final RoleStats stats;
+  private final AtomicInteger clients = new AtomicInteger();
 
-  TcpBridge(Vertx vertx, BridgePolicy policy, BearerAuth auth, RoleStats stats) {
+  TcpBridge(Vertx vertx, BridgePolicy policy, BearerAuth auth, RoleStats stats, long maxFrameBytes) {
     this.policy = policy;
     this.auth = auth;
     this.stats = stats;
     BridgeOptions options = policy.permits(new BridgeOptions());
-    bridge = TcpEventBusBridge.create(vertx, options, new NetServerOptions().setTcpNoDelay(true), this::onEvent);
+    CappedBridgeServer capped = new CappedBridgeServer();
+    bridge = TcpEventBusBridge.create(capped.noting(vertx), options, new NetServerOptions().setTcpNoDelay(true),
+      this::onEvent);
+    capped.cap(maxFrameBytes, (socket, length) -> tooLarge(socket, length, maxFrameBytes), socket -> {
+      clients.incrementAndGet();
+      socket.closeHandler(v -> clients.decrementAndGet());
+    });
+  }
+
+  /** Connections open now. */
+  int clients() {
+    return clients.get();
+  }
+
+  private void tooLarge(NetSocket socket, long length, long max) {
+    stats.increment("bridgeFrameTooLarge");
+    LOG.warn("TCP bridge client {} announced a frame of {} bytes, over gateway.tcp-bridge.max-frame-bytes ({}): "
+      + "connection closed", socket.remoteAddress(), length, max);
+    writeError(socket, "frame of " + length + " bytes is over gateway.tcp-bridge.max-frame-bytes (" + max
+      + "): connection closed");
+    socket.close();
   }
 
   private void onEvent(BridgeEvent event) {
@@ -59,9 +91,13 @@ final class TcpBridge {
   }
 
   private static void refuse(BridgeEvent event, String reason) {
-    Buffer data = new JsonObject().put("type", "err").put("message", reason).toBuffer();
-    event.socket().write(Buffer.buffer(4 + data.length()).appendInt(data.length()).appendBuffer(data));
+    writeError(event.socket(), reason);
     event.complete(false);
+  }
+
+  private static void writeError(NetSocket socket, String reason) {
+    Buffer data = new JsonObject().put("type", "err").put("message", reason).toBuffer();
+    socket.write(Buffer.buffer(4 + data.length()).appendInt(data.length()).appendBuffer(data));
   }
 
   Future<Void> listen(String host, int port) {

@@ -94,7 +94,9 @@ final class PushEndpoint implements IngestSource {
 
   @Override
   public Future<Void> start() {
+    // HTTP/1.1 only, like every Pulse port: a client's h2c upgrade once went unanswered; HTTP/2 belongs in a proxy
     HttpServerOptions options = new HttpServerOptions()
+      .setHttp2ClearTextEnabled(false)
       .setHost(INGEST_HTTP_HOST.stringIn(conf))
       .setPort(INGEST_HTTP_PORT.intIn(conf))
       .setMaxWebSocketFrameSize(maxBytes)

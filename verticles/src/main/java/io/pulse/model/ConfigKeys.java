@@ -214,6 +214,9 @@ public final class ConfigKeys {
     "open the TCP event-bus bridge (same permitted addresses as the SockJS bridge)");
   public static final ConfigKey GATEWAY_TCP_BRIDGE_PORT = new ConfigKey("gateway.tcp-bridge.port", PORT, 7000,
     "TCP event-bus bridge port; 0 picks a free one");
+  public static final ConfigKey GATEWAY_TCP_BRIDGE_MAX_FRAME_BYTES = new ConfigKey("gateway.tcp-bridge.max-frame-bytes",
+    POSITIVE_LONG, 1048576L, "largest TCP bridge frame a client may send; a larger length prefix gets an error frame "
+      + "and the connection is closed");
   public static final ConfigKey GATEWAY_ADVERTISED_URL = new ConfigKey("gateway.advertised-url", STRING, "",
     "URL clients reach this gateway at, sent to stream clients of a draining gateway as where to reconnect; "
       + "empty: http://<cluster.host>:<http port>");
@@ -248,7 +251,7 @@ public final class ConfigKeys {
     GATEWAY_SSE_HEARTBEAT_MS, GATEWAY_STREAM_LOOPS, GATEWAY_MAX_UPDATES_PER_SECOND, GATEWAY_REPLAY_BUFFER, GATEWAY_CLIENT_QUEUE,
     GATEWAY_SLOW_CLIENT_TIMEOUT_MS, GATEWAY_MAX_CONNECTIONS, GATEWAY_MAX_CONNECTIONS_PER_ADDRESS,
     GATEWAY_MAX_SUBSCRIPTIONS, GATEWAY_MAX_MESSAGE_BYTES, GATEWAY_CORS_ORIGINS, GATEWAY_JWT_SECRET,
-    GATEWAY_TCP_BRIDGE_ENABLED, GATEWAY_TCP_BRIDGE_PORT, GATEWAY_ADVERTISED_URL);
+    GATEWAY_TCP_BRIDGE_ENABLED, GATEWAY_TCP_BRIDGE_PORT, GATEWAY_TCP_BRIDGE_MAX_FRAME_BYTES, GATEWAY_ADVERTISED_URL);
 
   public static final List<ConfigKey> ALL = Stream.of(NODE, CLUSTER, SIMULATOR, INGEST, AGGREGATE, PERSIST, GATEWAY)
     .flatMap(List::stream).toList();

@@ -5,6 +5,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.backends.BackendRegistries;
 
@@ -34,7 +35,8 @@ final class NodeHealthServer {
   }
 
   Future<Integer> listen(String host, int port) {
-    server = vertx.createHttpServer().requestHandler(req -> {
+    // HTTP/1.1 only, as Prometheus scrapes: a JDK client's h2c upgrade once left a /metrics scrape unanswered
+    server = vertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false)).requestHandler(req -> {
       switch (req.path()) {
         case "/health" -> req.response().putHeader("Content-Type", "application/json").end("{\"status\":\"UP\"}");
         case "/ready" -> {

@@ -16,6 +16,10 @@ import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.spi.cluster.ClusterManager;
+import io.vertx.micrometer.Label;
+import io.vertx.micrometer.Match;
+import io.vertx.micrometer.MatchType;
+import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -29,6 +33,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 import static io.pulse.model.ConfigKeys.*;
 
@@ -154,11 +159,22 @@ public final class PulseNode {
 
   /**
    * Vert.x metrics (HTTP, event bus, pools) into the node's Prometheus registry, where the roles add their own meters;
-   * served at /metrics by the gateway and by the health port.
+   * served at /metrics by the gateway and by the health port. Event-bus meters carry the {@code address}, with the
+   * per-partition and per-node addresses folded into one value each so the label stays a short list.
    */
   private static MicrometerMetricsOptions metricsOptions() {
     return new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
-      .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true));
+      .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
+      .addLabels(Label.EB_ADDRESS)
+      .addLabelMatch(addressAlias(Pattern.quote(Addresses.SAMPLES_PARTITION_PREFIX) + "\\d+",
+        Addresses.SAMPLES_PARTITION_PREFIX + "<partition>"))
+      .addLabelMatch(addressAlias(Pattern.quote(Addresses.AGGREGATE_HANDOVER_PREFIX) + ".+",
+        Addresses.AGGREGATE_HANDOVER_PREFIX + "<node>"));
+  }
+
+  private static Match addressAlias(String regex, String alias) {
+    return new Match().setDomain(MetricsDomain.EVENT_BUS).setLabel(Label.EB_ADDRESS.toString())
+      .setType(MatchType.REGEX).setValue(regex).setAlias(alias);
   }
 
   private static Future<Vertx> startVertx(JsonObject config) {

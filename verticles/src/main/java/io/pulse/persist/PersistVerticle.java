@@ -10,6 +10,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.backends.BackendRegistries;
 import io.vertx.pgclient.PgConnectOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,6 +46,7 @@ public final class PersistVerticle extends VerticleBase {
   private int ringSize;
   private long defaultResolution;
   private RoleStats stats;
+  private final List<StoreWriteTimer> writeTimers = new ArrayList<>();
   private QueryService queries;
   private Path dataDir;
   private FileChannel lockChannel;
@@ -119,6 +121,12 @@ public final class PersistVerticle extends VerticleBase {
     });
   }
 
+  private StoreWriteTimer writeTimer(JsonObject conf, String store) {
+    StoreWriteTimer timer = new StoreWriteTimer(BackendRegistries.getDefaultNow(), NODE_ID.stringIn(conf), store);
+    writeTimers.add(timer);
+    return timer;
+  }
+
   private Future<Void> startWriters(JsonObject conf, Retention retention, PgConnectOptions externalPg) {
     int batchSize = PERSIST_BATCH_SIZE.intIn(conf);
     int bufferMax = PERSIST_BUFFER_MAX.intIn(conf);
@@ -128,13 +136,13 @@ public final class PersistVerticle extends VerticleBase {
     String redisUrl = PERSIST_REDIS_URL.stringIn(conf);
     if (!redisUrl.isBlank()) {
       redisWriter = new StoreWriter(vertx, "redis", new Journal(dataDir.resolve("journal").resolve("redis.journal")),
-        batchSize, bufferMax, retryMax, stats);
+        batchSize, bufferMax, retryMax, stats, writeTimer(conf, "redis"));
       redisStore = new RedisStore(vertx, redisUrl, PERSIST_REDIS_HOT_MS.longIn(conf));
       started.add(redisWriter.start(flushMs).onSuccess(v -> redisWriter.attach(redisStore)));
     }
     if (PERSIST_PG_ENABLED.booleanIn(conf)) {
       pgWriter = new StoreWriter(vertx, "postgres", new Journal(dataDir.resolve("journal").resolve("postgres.journal")),
-        batchSize, bufferMax, retryMax, stats);
+        batchSize, bufferMax, retryMax, stats, writeTimer(conf, "postgres"));
       started.add(pgWriter.start(flushMs).onSuccess(v -> connectPg(conf, retention, externalPg)));
     } else {
       stats.set("postgres.off", 1);
@@ -252,6 +260,10 @@ public final class PersistVerticle extends VerticleBase {
       .eventually(() -> pgStore == null ? Future.succeededFuture() : pgStore.close())
       .eventually(() -> redisStore == null ? Future.succeededFuture() : redisStore.close())
       .eventually(() -> embedded == null ? Future.succeededFuture() : embedded.close())
+      .eventually(() -> {
+        writeTimers.forEach(StoreWriteTimer::close);
+        return Future.succeededFuture();
+      })
       .eventually(() -> vertx.executeBlocking(() -> {
         if (lockChannel != null) {
           lockChannel.close();

@@ -29,6 +29,7 @@ final class StoreWriter {
   private final int batchSize;
   private final int bufferMax;
   private final RoleStats stats;
+  private final StoreWriteTimer writeTimer;
   private final CircuitBreaker breaker;
   private final ArrayDeque<Stored> memory = new ArrayDeque<>();
   /** Results for the journal not yet handed to the blocking queue. */
@@ -44,8 +45,10 @@ final class StoreWriter {
   private boolean up = true;
   private long timer = -1;
 
-  StoreWriter(Vertx vertx, String name, Journal journal, int batchSize, int bufferMax, long retryMaxMs, RoleStats stats) {
+  StoreWriter(Vertx vertx, String name, Journal journal, int batchSize, int bufferMax, long retryMaxMs, RoleStats stats,
+              StoreWriteTimer writeTimer) {
     this.vertx = vertx;
+    this.writeTimer = writeTimer;
     this.name = name;
     this.journal = journal;
     this.batchSize = batchSize;
@@ -156,15 +159,18 @@ final class StoreWriter {
     inFlight = true;
     sending = nextOffset < 0 ? batch : List.of();
     long gen = ++generation;
+    long began = System.nanoTime();
     long timeout = vertx.setTimer(WRITE_TIMEOUT_MS, id -> {
       if (gen == generation && inFlight) {
         generation++;
+        writeTimer.record(System.nanoTime() - began, false);
         done(batch, nextOffset, new java.util.concurrent.TimeoutException("no answer in " + WRITE_TIMEOUT_MS + " ms"));
       }
     });
     store.write(batch).onComplete(ar -> {
       vertx.cancelTimer(timeout);
       if (gen == generation) {
+        writeTimer.record(System.nanoTime() - began, ar.succeeded());
         done(batch, nextOffset, ar.failed() ? ar.cause() : null);
       }
     });

@@ -255,6 +255,79 @@ class TcpBridgeTest {
       () -> summedCounters(secured, "gateway").getLong("bridgeUnauthorized", 0L) >= 5);
   }
 
+  @Test
+  @DisplayName("a frame over gateway.tcp-bridge.max-frame-bytes (a 100 MB length prefix, or a real 2 MiB frame) gets "
+    + "an error frame, its connection is closed and the refusal counted; another client on the node goes on")
+  void oversizedFramesCloseOnlyTheirConnection() throws Exception {
+    long before = summedCounters(open, "gateway").getLong("bridgeFrameTooLarge", 0L);
+    try (Bridge other = new Bridge(openPort)) {
+      other.write(new JsonObject().put("type", "register").put("address", Addresses.RESULTS));
+      other.readUntil(f -> Addresses.RESULTS.equals(f.getString("address")));
+
+      try (Socket raw = new Socket("127.0.0.1", openPort)) {
+        raw.setSoTimeout(15_000);
+        DataOutputStream out = new DataOutputStream(raw.getOutputStream());
+        out.writeInt(100_000_000);
+        out.flush();
+        DataInputStream in = new DataInputStream(raw.getInputStream());
+        byte[] data = new byte[in.readInt()];
+        in.readFully(data);
+        JsonObject error = new JsonObject(new String(data, StandardCharsets.UTF_8));
+        assertThat(error.getString("type")).isEqualTo("err");
+        assertThat(error.getString("message")).isEqualTo("frame of 100000000 bytes is over "
+          + "gateway.tcp-bridge.max-frame-bytes (1048576): connection closed");
+        assertThat(in.read()).as("the gateway closed the connection").isEqualTo(-1);
+      }
+
+      try (Socket raw = new Socket("127.0.0.1", openPort)) {
+        raw.setSoTimeout(15_000);
+        byte[] padding = new byte[2 << 20];
+        java.util.Arrays.fill(padding, (byte) 'x');
+        byte[] frame = new JsonObject().put("type", "send").put("address", Addresses.INGEST_RAW)
+          .put("body", new JsonObject().put("series", "tcp.big").put("timestamp", 1).put("value", 1)
+            .put("padding", new String(padding, StandardCharsets.US_ASCII)))
+          .encode().getBytes(StandardCharsets.UTF_8);
+        Thread writer = new Thread(() -> {
+          try {
+            DataOutputStream out = new DataOutputStream(raw.getOutputStream());
+            out.writeInt(frame.length);
+            out.write(frame);
+            out.flush();
+          } catch (Exception closedByGateway) {
+            // expected: the gateway closes the connection while the frame is still being written
+          }
+        }, "tcp-bridge-test-oversize-writer");
+        writer.setDaemon(true);
+        writer.start();
+        // the error frame comes first unless the close, with unread bytes left, resets the connection before it
+        String ending;
+        try {
+          DataInputStream in = new DataInputStream(raw.getInputStream());
+          byte[] data = new byte[in.readInt()];
+          in.readFully(data);
+          assertThat(new JsonObject(new String(data, StandardCharsets.UTF_8)).getString("message"))
+            .startsWith("frame of " + frame.length + " bytes is over gateway.tcp-bridge.max-frame-bytes");
+          ending = in.read() == -1 ? "closed" : "still open";
+        } catch (java.net.SocketTimeoutException e) {
+          ending = "still open";
+        } catch (java.io.IOException e) {
+          ending = "closed";
+        }
+        assertThat(ending).as("the gateway closed the connection of the oversized frame").isEqualTo("closed");
+      }
+
+      TestNodes.waitUntil("the gateway counts both oversized frames", 15_000,
+        () -> summedCounters(open, "gateway").getLong("bridgeFrameTooLarge", 0L) >= before + 2);
+      // the other client still sends and receives
+      other.write(new JsonObject().put("type", "send").put("address", Addresses.INGEST_RAW).put("replyAddress", "acks")
+        .put("body", sample("tcp.after.oversize", System.currentTimeMillis(), 1)));
+      JsonObject ack = other.readUntil(f -> "acks".equals(f.getString("address")));
+      assertThat(ack.getJsonObject("body").getInteger("accepted")).isEqualTo(1);
+      other.frames.clear();
+      other.readUntil(f -> Addresses.RESULTS.equals(f.getString("address")));
+    }
+  }
+
   private static JsonObject sample(String series, long timestamp, double value) {
     return new JsonObject().put("series", series).put("timestamp", timestamp).put("value", value);
   }
