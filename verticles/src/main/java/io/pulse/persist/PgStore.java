@@ -36,8 +36,13 @@ import java.util.regex.Pattern;
  * The PostgreSQL tier: every final window result, kept per resolution for its retention.
  *
  * <p>{@code pulse_results} is partitioned by resolution, then by UTC day, so retention drops whole tables. A batch is
- * written as one {@code INSERT ... SELECT FROM UNNEST(arrays)} per write lane (series split by hash, lanes in
- * parallel) with an upsert on (series, resolution, window start): a replayed batch changes nothing. The schema is created and migrated on first use, and again after a failure.
+ * split into write lanes by series hash ({@code pool-size / 2} lanes); each lane is an ordered queue that runs one
+ * {@code INSERT ... SELECT FROM UNNEST(arrays)} at a time on a connection of the pool, so lanes run in parallel and
+ * several batches can be in flight ({@link #maxInFlight()}) while the writes of one row keep the order they were
+ * handed in. A lane's rows go in as a plain insert; when one is already stored (a replay, a correction) the
+ * statement is undone and run again as an upsert on (series, resolution, window start), which leaves an identical
+ * row untouched: a replayed batch changes nothing. The schema is created and migrated on first use, and again after
+ * a failure.
  */
 final class PgStore implements ResultStore {
 
@@ -88,7 +93,7 @@ final class PgStore implements ResultStore {
   private static final int EVENT_LOOPS = 2;
 
   private final Pool pool;
-  /** Upserts run in parallel per batch, each on its own connection; the other half of the pool serves queries. */
+  /** Write lanes run in parallel, each on one connection at a time; the other half of the pool serves queries. */
   private final int writeLanes;
   private final Retention retention;
   private final LongSupplier clock;
