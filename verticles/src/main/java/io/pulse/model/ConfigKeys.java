@@ -170,7 +170,7 @@ public final class ConfigKeys {
     "PostgreSQL connection URI (postgresql://user@host:port/db); empty: start an embedded PostgreSQL under persist.data-dir");
   public static final ConfigKey PERSIST_PG_POOL_SIZE = new ConfigKey("persist.pg.pool-size", POSITIVE_LONG, 4L,
     "PostgreSQL connections of one persist node (writes and queries)");
-  public static final ConfigKey PERSIST_PG_IN_FLIGHT = new ConfigKey("persist.pg.in-flight", POSITIVE_LONG, 4L,
+  public static final ConfigKey PERSIST_PG_IN_FLIGHT = new ConfigKey("persist.pg.in-flight", POSITIVE_LONG, 2L,
     "batches written to PostgreSQL at once (each queued per write lane, so rewrites of a row keep their order)");
   public static final ConfigKey PERSIST_REDIS_URL = new ConfigKey("persist.redis.url", STRING, "",
     "Redis URI (redis://host:port) of the hot tier: last hour per series, latest results, known series; empty: no Redis");

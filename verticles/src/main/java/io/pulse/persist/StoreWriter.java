@@ -154,7 +154,11 @@ final class StoreWriter {
     });
   }
 
-  /** Sends what the store can take now: full batches, and a partial one too when {@code partial}. */
+  /**
+   * Sends what the store can take now: full batches, and, when {@code partial} and nothing is in flight, a partial
+   * one. A partial batch waits for the writes in flight, gathering what arrives meanwhile: when results come slower
+   * than the store takes them, batches grow instead of the store getting many small ones.
+   */
   private void flush(boolean partial) {
     if (store == null || stopped || readingJournal || !breaker.allowRequest(System.currentTimeMillis())) {
       return;
@@ -165,7 +169,8 @@ final class StoreWriter {
     // a half-open breaker lets one trial batch through
     int room = (breaker.state() == CircuitBreaker.State.CLOSED ? Math.max(1, store.maxInFlight()) : 1) - inFlight.size();
     boolean journalBatchInFlight = !inFlight.isEmpty() && inFlight.peekLast().fromJournal();
-    while (room > 0 && !journalBatchInFlight && !memory.isEmpty() && (partial || memory.size() >= batchSize)) {
+    while (room > 0 && !journalBatchInFlight && !memory.isEmpty()
+      && (memory.size() >= batchSize || (partial && inFlight.isEmpty()))) {
       List<Stored> batch = new ArrayList<>(Math.min(batchSize, memory.size()));
       while (batch.size() < batchSize && !memory.isEmpty()) {
         batch.add(memory.poll());
