@@ -75,7 +75,7 @@ final class PgStore implements ResultStore {
    * After a plain insert met a stored row, this many statements of the lane go straight to the upsert: rewrites
    * come in runs (a batch replayed after an outage, the journal, a burst of corrections).
    */
-  static final int UPSERTS_AFTER_CONFLICT = 16;
+  private static final int UPSERTS_AFTER_CONFLICT = 16;
 
   private static final String RANGE = "SELECT result, (extract(epoch FROM window_start) * 1000)::int8 FROM pulse_results"
     + " WHERE series = $1 AND resolution_ms = $2"
