@@ -170,6 +170,8 @@ public final class ConfigKeys {
     "PostgreSQL connection URI (postgresql://user@host:port/db); empty: start an embedded PostgreSQL under persist.data-dir");
   public static final ConfigKey PERSIST_PG_POOL_SIZE = new ConfigKey("persist.pg.pool-size", POSITIVE_LONG, 4L,
     "PostgreSQL connections of one persist node (writes and queries)");
+  public static final ConfigKey PERSIST_PG_IN_FLIGHT = new ConfigKey("persist.pg.in-flight", POSITIVE_LONG, 2L,
+    "batches written to PostgreSQL at once (each queued per write lane, so rewrites of a row keep their order)");
   public static final ConfigKey PERSIST_REDIS_URL = new ConfigKey("persist.redis.url", STRING, "",
     "Redis URI (redis://host:port) of the hot tier: last hour per series, latest results, known series; empty: no Redis");
   public static final ConfigKey PERSIST_REDIS_HOT_MS = new ConfigKey("persist.redis.hot-ms", POSITIVE_LONG, 3600000L,
@@ -244,9 +246,9 @@ public final class ConfigKeys {
     AGGREGATE_MOVING_AVERAGE_WINDOWS, AGGREGATE_MAX_SERIES, AGGREGATE_SERIES_EXPIRY_MS, AGGREGATE_PARTITIONS,
     AGGREGATE_ALERT_RULES);
   public static final List<ConfigKey> PERSIST = List.of(
-    PERSIST_RING_SIZE, PERSIST_DATA_DIR, PERSIST_PG_ENABLED, PERSIST_PG_URL, PERSIST_PG_POOL_SIZE, PERSIST_REDIS_URL,
-    PERSIST_REDIS_HOT_MS, PERSIST_BATCH_SIZE, PERSIST_FLUSH_MS, PERSIST_BUFFER_MAX, PERSIST_RETRY_MAX_MS,
-    PERSIST_RETENTION);
+    PERSIST_RING_SIZE, PERSIST_DATA_DIR, PERSIST_PG_ENABLED, PERSIST_PG_URL, PERSIST_PG_POOL_SIZE,
+    PERSIST_PG_IN_FLIGHT, PERSIST_REDIS_URL, PERSIST_REDIS_HOT_MS, PERSIST_BATCH_SIZE, PERSIST_FLUSH_MS,
+    PERSIST_BUFFER_MAX, PERSIST_RETRY_MAX_MS, PERSIST_RETENTION);
   public static final List<ConfigKey> GATEWAY = List.of(
     GATEWAY_SSE_HEARTBEAT_MS, GATEWAY_STREAM_LOOPS, GATEWAY_MAX_UPDATES_PER_SECOND, GATEWAY_REPLAY_BUFFER, GATEWAY_CLIENT_QUEUE,
     GATEWAY_SLOW_CLIENT_TIMEOUT_MS, GATEWAY_MAX_CONNECTIONS, GATEWAY_MAX_CONNECTIONS_PER_ADDRESS,

@@ -155,8 +155,9 @@ public final class PersistVerticle extends VerticleBase {
   /** Connects the configured PostgreSQL, or starts an embedded one; the node is ready before either answers. */
   private void connectPg(JsonObject conf, Retention retention, PgConnectOptions external) {
     int poolSize = PERSIST_PG_POOL_SIZE.intIn(conf);
+    int inFlight = PERSIST_PG_IN_FLIGHT.intIn(conf);
     if (external != null) {
-      attachPg(new PgStore(vertx, external, poolSize, retention, System::currentTimeMillis));
+      attachPg(new PgStore(vertx, external, poolSize, inFlight, retention, System::currentTimeMillis));
       return;
     }
     Path pgDir = dataDir.resolve("pg");
@@ -172,7 +173,7 @@ public final class PersistVerticle extends VerticleBase {
       embedded = ar.result();
       stats.set("postgres.embedded", 1);
       LOG.info("embedded PostgreSQL ready on localhost:{}, data in {}", embedded.port(), embedded.dataDir());
-      attachPg(new PgStore(vertx, embedded.connectOptions(), poolSize, retention, System::currentTimeMillis));
+      attachPg(new PgStore(vertx, embedded.connectOptions(), poolSize, inFlight, retention, System::currentTimeMillis));
     });
   }
 

@@ -2,10 +2,12 @@ package io.pulse.persist;
 
 import io.pulse.model.WindowResult;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
@@ -17,6 +19,8 @@ import org.slf4j.LoggerFactory;
 import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,8 +36,13 @@ import java.util.regex.Pattern;
  * The PostgreSQL tier: every final window result, kept per resolution for its retention.
  *
  * <p>{@code pulse_results} is partitioned by resolution, then by UTC day, so retention drops whole tables. A batch is
- * written as one {@code INSERT ... SELECT FROM UNNEST(arrays)} per write lane (series split by hash, lanes in
- * parallel) with an upsert on (series, resolution, window start): a replayed batch changes nothing. The schema is created and migrated on first use, and again after a failure.
+ * split into write lanes by series hash ({@code pool-size / 2} lanes); each lane is an ordered queue that runs one
+ * {@code INSERT ... SELECT FROM UNNEST(arrays)} at a time on a connection of the pool, so lanes run in parallel and
+ * several batches can be in flight ({@link #maxInFlight()}) while the writes of one row keep the order they were
+ * handed in. A lane's rows go in as a plain insert; when one is already stored (a replay, a correction) the
+ * statement is undone and run again as an upsert on (series, resolution, window start), which leaves an identical
+ * row untouched: a replayed batch changes nothing. The schema is created and migrated on first use, and again after
+ * a failure.
  */
 final class PgStore implements ResultStore {
 
@@ -47,15 +56,26 @@ final class PgStore implements ResultStore {
   private static final Pattern PARTITION = Pattern.compile("pulse_results_r(\\d+)(?:_d(\\d{8}))?");
   private static final String TS = "'epoch'::timestamptz + %s::int8 * interval '1 millisecond'";
 
-  private static final String UPSERT = """
+  private static final String INSERT = """
     INSERT INTO pulse_results (series, resolution_ms, window_start, count, sum, min, max, first, last, volume, result)
     SELECT s, r, 'epoch'::timestamptz + st * interval '1 millisecond', c, su, mi, ma, fi, la, vo, j
     FROM UNNEST($1::text[], $2::int8[], $3::int8[], $4::int8[], $5::float8[], $6::float8[], $7::float8[],
-                $8::float8[], $9::float8[], $10::float8[], $11::text[]) AS t(s, r, st, c, su, mi, ma, fi, la, vo, j)
+                $8::float8[], $9::float8[], $10::float8[], $11::text[]) AS t(s, r, st, c, su, mi, ma, fi, la, vo, j)""";
+
+  private static final String UPSERT = INSERT + """
+
     ON CONFLICT (series, resolution_ms, window_start) DO UPDATE SET count = EXCLUDED.count, sum = EXCLUDED.sum,
       min = EXCLUDED.min, max = EXCLUDED.max, first = EXCLUDED.first, last = EXCLUDED.last,
       volume = EXCLUDED.volume, result = EXCLUDED.result
     WHERE pulse_results.result IS DISTINCT FROM EXCLUDED.result""";
+
+  /** PostgreSQL's unique_violation: a plain insert met a row already stored. */
+  private static final String UNIQUE_VIOLATION = "23505";
+  /**
+   * After a plain insert met a stored row, this many statements of the lane go straight to the upsert: rewrites
+   * come in runs (a batch replayed after an outage, the journal, a burst of corrections).
+   */
+  private static final int UPSERTS_AFTER_CONFLICT = 16;
 
   private static final String RANGE = "SELECT result, (extract(epoch FROM window_start) * 1000)::int8 FROM pulse_results"
     + " WHERE series = $1 AND resolution_ms = $2"
@@ -73,7 +93,7 @@ final class PgStore implements ResultStore {
   private static final int EVENT_LOOPS = 2;
 
   private final Pool pool;
-  /** Upserts run in parallel per batch, each on its own connection; the other half of the pool serves queries. */
+  /** Write lanes run in parallel, each on one connection at a time; the other half of the pool serves queries. */
   private final int writeLanes;
   private final Retention retention;
   private final LongSupplier clock;
@@ -81,9 +101,23 @@ final class PgStore implements ResultStore {
   /** Partitions known to exist: "r1000" and "r1000_d20261115". Filled after successful DDL only. */
   private final Set<String> partitions = new HashSet<>();
   private final Set<String> knownSeries = new HashSet<>();
+  /** Per write lane, its last part handed in: the next part of that lane starts once it has an answer. */
+  private final Future<Void>[] laneTails;
+  /** Per write lane, how many statements still go straight to the upsert after a conflict. */
+  private final int[] upsertsLeft;
+  /** Batches handed to {@link #write} that may be in flight at once (see {@link #maxInFlight()}). */
+  private final int batchesInFlight;
+  private final Vertx vertx;
   private Future<Void> migrated;
 
   PgStore(Vertx vertx, PgConnectOptions connect, int poolSize, Retention retention, LongSupplier clock) {
+    this(vertx, connect, poolSize, 1, retention, clock);
+  }
+
+  @SuppressWarnings("unchecked")
+  PgStore(Vertx vertx, PgConnectOptions connect, int poolSize, int batchesInFlight, Retention retention,
+          LongSupplier clock) {
+    this.vertx = vertx;
     this.pool = PgBuilder.pool()
       .with(new PoolOptions().setMaxSize(poolSize).setConnectionTimeout(5).setConnectionTimeoutUnit(TimeUnit.SECONDS)
         .setEventLoopSize(EVENT_LOOPS))
@@ -95,6 +129,10 @@ final class PgStore implements ResultStore {
       .using(vertx)
       .build();
     this.writeLanes = Math.max(1, poolSize / 2);
+    this.laneTails = new Future[writeLanes];
+    Arrays.fill(laneTails, Future.succeededFuture());
+    this.upsertsLeft = new int[writeLanes];
+    this.batchesInFlight = Math.max(1, batchesInFlight);
     this.retention = retention;
     this.clock = clock;
     this.where = connect.getUser() + "@" + connect.getHost() + ":" + connect.getPort() + "/" + connect.getDatabase();
@@ -149,18 +187,32 @@ final class PgStore implements ResultStore {
       .map(rows -> rows.iterator().next().getInteger(0));
   }
 
+  /**
+   * Batches are written in parallel across lanes and, within a lane, one statement after the other in the order
+   * they were handed in: any number of batches may be in flight without reordering the writes of one row.
+   */
   @Override
-  public Future<Void> write(List<Stored> batch) {
-    return ready().compose(v -> upsert(batch));
+  public int maxInFlight() {
+    return batchesInFlight;
   }
 
-  /** A result's primary key, to keep only the last of a batch's duplicates (an upsert may touch a row once). */
+  @Override
+  public Future<Void> write(List<Stored> batch) {
+    return queue(batch);
+  }
+
+  /** A result's primary key, to keep only the last of a lane's duplicates (an upsert may touch a row once). */
   private record Key(String series, long resolution, long start) {
   }
 
-  private Future<Void> upsert(List<Stored> batch) {
+  /** Splits a batch into its write lanes and queues each part behind the lane's previous one. */
+  private Future<Void> queue(List<Stored> batch) {
     long now = clock.getAsLong();
-    Map<Key, Stored> byKey = new LinkedHashMap<>(batch.size() * 2);
+    List<List<Stored>> lanes = new ArrayList<>(writeLanes);
+    for (int l = 0; l < writeLanes; l++) {
+      lanes.add(new ArrayList<>(batch.size() / writeLanes + 1));
+    }
+    int rows = 0;
     Set<String> neededPartitions = new TreeSet<>();
     Set<String> newSeries = new TreeSet<>();
     // a batch holds few (resolution, day) pairs: retention and partition are decided once per run of the same pair
@@ -184,43 +236,96 @@ final class PgStore implements ResultStore {
       if (expired) {
         continue; // older than its retention: its partition is (or will be) dropped
       }
-      byKey.put(new Key(s, res, start), r);
+      lanes.get(lane(s)).add(r);
+      rows++;
       if (!knownSeries.contains(s)) {
         newSeries.add(s);
       }
     }
-    if (byKey.isEmpty()) {
+    if (rows == 0) {
       return Future.succeededFuture();
     }
-    // lanes hold disjoint series, so they run in parallel on their own connections without ever touching the same
-    // row; the writer sends the next batch only when every lane is done, which keeps the order of rewrites
-    List<List<Map.Entry<Key, Stored>>> lanes = new ArrayList<>(writeLanes);
-    for (int l = 0; l < writeLanes; l++) {
-      lanes.add(new ArrayList<>(byKey.size() / writeLanes + 1));
-    }
-    for (Map.Entry<Key, Stored> e : byKey.entrySet()) {
-      lanes.get(Math.floorMod(e.getKey().series().hashCode(), writeLanes)).add(e);
-    }
-    return createPartitions(neededPartitions)
+    // the schema, the batch's partitions and its new series are in place before any of its rows is written
+    Future<Void> prepared = ready()
+      .compose(v -> createPartitions(neededPartitions))
       .compose(v -> newSeries.isEmpty() ? Future.succeededFuture() : pool
         .preparedQuery("INSERT INTO pulse_series (series) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING")
         .execute(Tuple.of(newSeries.toArray(String[]::new)))
-        .onSuccess(rows -> knownSeries.addAll(newSeries)))
-      .compose(v -> {
-        List<Future<?>> written = new ArrayList<>(writeLanes);
-        for (List<Map.Entry<Key, Stored>> lane : lanes) {
-          if (!lane.isEmpty()) {
-            // each lane's arrays are built just before it is sent: the next is built while the first one runs
-            written.add(pool.preparedQuery(UPSERT).execute(columns(lane)));
-          }
-        }
-        return Future.join(written);
-      })
-      .mapEmpty();
+        .<Void>mapEmpty()
+        .onSuccess(x -> knownSeries.addAll(newSeries)));
+    // each lane's part is queued behind the lane's previous part now, in the order batches are handed in, whatever
+    // the preparation above takes: a series always takes the same lane, so a rewrite of a row never overtakes the
+    // earlier write of that row, while the lanes (and the batches in flight) overlap
+    List<Future<?>> written = new ArrayList<>(writeLanes);
+    for (int l = 0; l < writeLanes; l++) {
+      if (lanes.get(l).isEmpty()) {
+        continue;
+      }
+      List<Stored> laneRows = lanes.get(l);
+      Tuple columns = columns(laneRows);
+      int lane = l;
+      Future<Void> part = settled(laneTails[l])
+        .compose(v -> prepared)
+        .compose(v -> insert(lane, laneRows, columns));
+      laneTails[l] = part;
+      written.add(part);
+    }
+    return Future.join(written).mapEmpty();
+  }
+
+  /**
+   * Writes one lane's rows: a plain insert, and the upsert when a row is already stored (the insert is then undone
+   * whole). New windows are by far the common case, and a plain insert costs PostgreSQL about a third less than the
+   * upsert's speculative insertion (measured in psql: 100,000 rows in 0.6-1.1 s against 1.0-1.6 s).
+   */
+  private Future<Void> insert(int lane, List<Stored> rows, Tuple columns) {
+    if (upsertsLeft[lane] > 0) {
+      upsertsLeft[lane]--;
+      return upsert(rows);
+    }
+    return pool.preparedQuery(INSERT).execute(columns).<Void>mapEmpty().recover(err -> {
+      if (!(err instanceof PgException pg && UNIQUE_VIOLATION.equals(pg.getSqlState()))) {
+        return Future.failedFuture(err);
+      }
+      upsertsLeft[lane] = UPSERTS_AFTER_CONFLICT;
+      return upsert(rows);
+    });
+  }
+
+  /** The upsert of rows, the last of a key's duplicates only (one statement may touch a row once). */
+  private Future<Void> upsert(List<Stored> rows) {
+    Map<Key, Stored> byKey = new LinkedHashMap<>(rows.size() * 2);
+    for (Stored r : rows) {
+      byKey.put(new Key(r.result().series(), r.result().resolution(), r.result().start()), r);
+    }
+    return pool.preparedQuery(UPSERT).execute(columns(byKey.values())).mapEmpty();
+  }
+
+  /** The write lane of a series: always the same one. */
+  private int lane(String series) {
+    return Math.floorMod(series.hashCode(), writeLanes);
+  }
+
+  /**
+   * Completes when the lane's previous part has an answer, success or failure (the writer sends a failed batch
+   * again, with every batch after it, in order). A statement left unanswered (a connection that hangs without being
+   * closed) holds its lane for {@link StoreWriter#WRITE_TIMEOUT_MS} at most, as long as the writer waits for it.
+   */
+  private Future<Void> settled(Future<Void> previous) {
+    if (previous.isComplete()) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> settled = Promise.promise();
+    long timer = vertx.setTimer(StoreWriter.WRITE_TIMEOUT_MS, id -> settled.tryComplete());
+    previous.onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      settled.tryComplete();
+    });
+    return settled.future();
   }
 
   /** The UNNEST arrays of one statement. */
-  private static Tuple columns(List<Map.Entry<Key, Stored>> rows) {
+  private static Tuple columns(Collection<Stored> rows) {
     int n = rows.size();
     String[] series = new String[n];
     Long[] res = new Long[n];
@@ -234,11 +339,11 @@ final class PgStore implements ResultStore {
     Double[] volume = new Double[n];
     String[] json = new String[n];
     int i = 0;
-    for (Map.Entry<Key, Stored> e : rows) {
-      WindowResult r = e.getValue().result();
-      series[i] = e.getKey().series();
-      res[i] = e.getKey().resolution();
-      start[i] = e.getKey().start();
+    for (Stored stored : rows) {
+      WindowResult r = stored.result();
+      series[i] = r.series();
+      res[i] = r.resolution();
+      start[i] = r.start();
       count[i] = r.count();
       sum[i] = r.sum();
       min[i] = r.min();
@@ -246,7 +351,7 @@ final class PgStore implements ResultStore {
       first[i] = r.first();
       last[i] = r.last();
       volume[i] = r.volume() > 0 ? r.volume() : null; // as in the JSON: no volume, no field
-      json[i] = e.getValue().json();
+      json[i] = stored.json();
       i++;
     }
     return Tuple.tuple().addArrayOfString(series).addArrayOfLong(res).addArrayOfLong(start)

@@ -15,6 +15,14 @@ interface ResultStore {
   /** Writes a batch; rewriting a result already stored (same series, resolution and start) changes nothing. */
   Future<Void> write(List<Stored> batch);
 
+  /**
+   * How many batches {@link #write} may be given before the first is answered. More than one only for a store that
+   * writes the rows of one (series, resolution, start) in the order the batches were handed in, whatever overlaps.
+   */
+  default int maxInFlight() {
+    return 1;
+  }
+
   /** The results of one series and resolution starting in [from, to), oldest first, at most {@code limit}. */
   Future<Slice> range(String series, long resolution, long from, long to, int limit);
 

@@ -42,6 +42,9 @@ import static io.pulse.node.TestNodes.await;
  * as median, min and max, printed and written as JSON (scripts/bench collects it). Needs the real PostgreSQL and
  * Redis on 127.0.0.1; works in a database of its own, dropped at the end. Run: {@code scripts/bench-persist}.
  *
+ * <p>The write figure is taken twice: end to end (each result also on RESULTS, for the gateway of the same node, as
+ * the aggregate role publishes it) and with the persist role alone (FINAL_RESULTS only).
+ *
  * <p>Arguments: rows per write run (100000), write runs (5), queries per round (1000), query rounds per tier (3),
  * JSON output file (target/bench/persist.json).
  */
@@ -70,48 +73,24 @@ public final class PersistBench {
     JsonObject report = new JsonObject().put("benchmark", "persist").put("rowsPerRun", rows).put("writeRuns", runs)
       .put("queriesPerRound", requests).put("queryRounds", rounds);
     try {
-      long now = System.currentTimeMillis() / 60_000 * 60_000;
-      String run = UUID.randomUUID().toString().substring(0, 6);
-      EventBus bus = node.vertx().eventBus();
 
       // 1. write throughput: 100 series of 1 s windows, built beforehand and published from an event loop as the
       // aggregate role does (each on RESULTS for the gateway, and in batches of 1,000 on FINAL_RESULTS for
       // persistence), as fast as the bus takes them, until the last window of every series is in PostgreSQL (a
-      // series' results are written in order of arrival, so its last row there means all of them are)
-      double[] rates = new double[runs];
-      int perSeries = rows / SERIES;
-      long expected = (long) perSeries * SERIES;
-      for (int k = 0; k < runs; k++) {
-        String prefix = "bench.write." + run + "." + k + ".";
-        long first = now - 20 * 3_600_000L;
-        long lastStart = first + (perSeries - 1) * 1000L;
-        List<WindowResult> messages = new ArrayList<>((int) expected);
-        for (int i = 0; i < perSeries; i++) {
-          for (int s = 0; s < SERIES; s++) {
-            messages.add(result(prefix + s, 1000, first + i * 1000L, i));
-          }
-        }
-        String[] names = new String[SERIES];
-        for (int s = 0; s < SERIES; s++) {
-          names[s] = prefix + s;
-        }
-        long t0 = System.nanoTime();
-        publish(node.vertx().getOrCreateContext(), bus, messages, 0);
-        TestNodes.waitUntil("the last result of every series of run " + k + " is in PostgreSQL", 600_000,
-          () -> lastRows(pool, names, lastStart) == SERIES);
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        long stored = count(pool, prefix + "%");
-        if (stored != expected) {
-          throw new IllegalStateException("run " + k + ": expected " + expected + " rows in PostgreSQL, found " + stored);
-        }
-        rates[k] = expected / seconds;
-        LOG.info("write run {}: {} window results into PostgreSQL in {} s = {} rows/s", k + 1, expected,
-          String.format(Locale.ROOT, "%.2f", seconds), Math.round(rates[k]));
-        System.gc(); // the next run starts with the garbage of this one collected
-      }
+      // series' results are written in order of arrival, so its last row there means all of them are). Then the
+      // same with FINAL_RESULTS only: the persist role and PostgreSQL alone, without the gateway's share of the
+      // node (taking in every result on RESULTS), which bounds the first figure on this machine.
+      long now = System.currentTimeMillis() / 60_000 * 60_000;
+      String run = UUID.randomUUID().toString().substring(0, 6);
+      EventBus bus = node.vertx().eventBus();
+      double[] rates = writeRuns(node, bus, pool, run + ".e", rows, runs, now, true);
       report.put("write rows/s", figure(rates, "rows/s"));
       LOG.info("write: median {} rows/s over {} runs of {} rows (min {}, max {})", Math.round(median(rates)), runs,
-        expected, Math.round(min(rates)), Math.round(max(rates)));
+        rows / SERIES * SERIES, Math.round(min(rates)), Math.round(max(rates)));
+      double[] alone = writeRuns(node, bus, pool, run + ".p", rows, runs, now, false);
+      report.put("write rows/s, persist role alone", figure(alone, "rows/s"));
+      LOG.info("write, persist role alone (no {} stream): median {} rows/s over {} runs (min {}, max {})",
+        Addresses.RESULTS, Math.round(median(alone)), runs, Math.round(min(alone)), Math.round(max(alone)));
 
       // 2. query latency per tier
       String ring = "bench.ring." + run;
@@ -238,17 +217,64 @@ public final class PersistBench {
    * each result as JSON on RESULTS (for the gateway), and the chunk as one batch on FINAL_RESULTS (for persistence).
    */
   static void publish(Context context, EventBus bus, List<WindowResult> results, int from) {
+    publish(context, bus, results, from, true);
+  }
+
+  /** As above; {@code stream} false: the batches on FINAL_RESULTS only. */
+  static void publish(Context context, EventBus bus, List<WindowResult> results, int from, boolean stream) {
     Codecs.register(bus);
     context.runOnContext(v -> {
       int to = Math.min(results.size(), from + 1000);
-      for (int i = from; i < to; i++) {
-        bus.publish(Addresses.RESULTS, results.get(i).toJson());
+      if (stream) {
+        for (int i = from; i < to; i++) {
+          bus.publish(Addresses.RESULTS, results.get(i).toJson());
+        }
       }
       bus.publish(Addresses.FINAL_RESULTS, new ResultBatch(results.subList(from, to)));
       if (to < results.size()) {
-        publish(context, bus, results, to);
+        publish(context, bus, results, to, stream);
       }
     });
+  }
+
+  /**
+   * Write runs of {@code rows} results (100 series of 1 s windows); {@code stream}: each result is published on
+   * RESULTS too. Returns rows/s per run, timed until every row is in PostgreSQL.
+   */
+  static double[] writeRuns(PulseNode node, EventBus bus, Pool pool, String run, int rows, int runs, long now,
+                            boolean stream) throws InterruptedException {
+    double[] rates = new double[runs];
+    int perSeries = rows / SERIES;
+    long expected = (long) perSeries * SERIES;
+    for (int k = 0; k < runs; k++) {
+      String prefix = "bench.write." + run + "." + k + ".";
+      long first = now - 20 * 3_600_000L;
+      long lastStart = first + (perSeries - 1) * 1000L;
+      List<WindowResult> messages = new ArrayList<>((int) expected);
+      for (int i = 0; i < perSeries; i++) {
+        for (int s = 0; s < SERIES; s++) {
+          messages.add(result(prefix + s, 1000, first + i * 1000L, i));
+        }
+      }
+      String[] names = new String[SERIES];
+      for (int s = 0; s < SERIES; s++) {
+        names[s] = prefix + s;
+      }
+      long t0 = System.nanoTime();
+      publish(node.vertx().getOrCreateContext(), bus, messages, 0, stream);
+      TestNodes.waitUntil("the last result of every series of run " + k + " is in PostgreSQL", 600_000,
+        () -> lastRows(pool, names, lastStart) == SERIES);
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      long stored = count(pool, prefix + "%");
+      if (stored != expected) {
+        throw new IllegalStateException("run " + k + ": expected " + expected + " rows in PostgreSQL, found " + stored);
+      }
+      rates[k] = expected / seconds;
+      LOG.info("write run {}{}: {} window results into PostgreSQL in {} s = {} rows/s", k + 1,
+        stream ? "" : " (persist role alone)", expected, String.format(Locale.ROOT, "%.2f", seconds), Math.round(rates[k]));
+      System.gc(); // the next run starts with the garbage of this one collected
+    }
+    return rates;
   }
 
   /** A tier still writing its backlog is skipped by queries: waits until the tier answers the whole range. */

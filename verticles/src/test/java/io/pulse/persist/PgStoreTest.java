@@ -115,6 +115,42 @@ class PgStoreTest {
     }
   }
 
+  @Test
+  @DisplayName("rewrites of the same rows in batches handed in at once land in the order they were handed in, even when "
+    + "a later, small batch could reach the rows before an earlier, large one")
+  void batchesInFlightKeepTheOrderOfRewrites() {
+    AtomicLong clock = new AtomicLong(System.currentTimeMillis());
+    // 4 connections: 2 write lanes, each taking its parts one after the other
+    PgStore store = new PgStore(vertx, PgConnectOptions.fromUri(url), 4, 8, Retention.parse(List.of("*=3650d")), clock::get);
+    try {
+      await(store.ready(), 30);
+      long from = (clock.get() / 1000) * 1000 - 3_600_000;
+      int windows = 1000;
+      int versions = 6;
+      // version 0: 40 series x 1,000 windows; versions 1-5: the last 5 windows of each, which a statement started
+      // beside the large one would write before the large one gets to them
+      List<io.vertx.core.Future<Void>> written = new ArrayList<>();
+      for (int v = 0; v < versions; v++) {
+        List<JsonObject> batch = new ArrayList<>();
+        for (int s = 0; s < 40; s++) {
+          batch.addAll(v == 0 ? results("inflight." + s, 1000, from, windows)
+            : results("inflight." + s, 1000, from + (windows - 5) * 1000L, 5));
+        }
+        double version = v;
+        batch.forEach(r -> r.put("max", version));
+        written.add(store.write(Stored.all(batch)));
+      }
+      await(io.vertx.core.Future.all(written), 120);
+      long lastFive = from + (windows - 5) * 1000L;
+      assertThat(count(store, "series LIKE 'inflight.%'")).isEqualTo(40L * windows);
+      assertThat(count(store, "series LIKE 'inflight.%' AND max = " + (versions - 1)
+        + " AND window_start >= 'epoch'::timestamptz + " + lastFive + " * interval '1 millisecond'")).isEqualTo(40 * 5);
+      assertThat(count(store, "series LIKE 'inflight.%' AND max = 0")).isEqualTo(40L * (windows - 5));
+    } finally {
+      await(store.close(), 10);
+    }
+  }
+
   private static Map<String, String> rowVersions(PgStore store) {
     Map<String, String> out = new TreeMap<>();
     for (Row row : await(store.pool().query("SELECT series || resolution_ms || window_start, xmin::text FROM pulse_results "
