@@ -44,7 +44,7 @@ public final class GatewayVerticle extends VerticleBase {
   private static final DeliveryOptions QUERY_TIMEOUT = new DeliveryOptions().setSendTimeout(5000);
   private static final DeliveryOptions LOCAL_TIMEOUT = new DeliveryOptions().setSendTimeout(2000);
   /** WebSocket frames above this close the socket (1009); below it, oversized messages get an error message. */
-  private static final int MAX_FRAME_BYTES = 1 << 20;
+  static final int MAX_FRAME_BYTES = 1 << 20;
 
   private final Map<String, JsonObject> latest = new ConcurrentSkipListMap<>();
   private final ClusterView cluster = new ClusterView();

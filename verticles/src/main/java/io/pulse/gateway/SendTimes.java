@@ -6,6 +6,13 @@ package io.pulse.gateway;
  * every 250 ms, and with a 250 ms minimum interval a result arriving 1 ms early would wait a whole tick; here it
  * goes out unless N already went out in the last second. Above {@link #MAX_KEPT} per second the window shrinks
  * in proportion ({@link #MAX_KEPT} per {@code MAX_KEPT/N} s), so memory stays a few longs per stream and client.
+ *
+ * <p>An update may come up to a tenth of the budget's interval early ({@link #slackMs}, 25 ms at 4 per second):
+ * a steady cadence at exactly the budget arrives with timer jitter, and without the slack every update arriving a
+ * millisecond early was held until the window allowed it, by a timer that fires a millisecond or two late; that
+ * late send then counted in the window, so the next updates were held too and the whole stream ratcheted to about
+ * half an interval (125 ms at 4 per second) behind its source. The average stays within N per second, plus the
+ * slack at most (4 per 975 ms).
  */
 final class SendTimes {
 
@@ -13,6 +20,7 @@ final class SendTimes {
 
   private final long[] at;
   private final long windowMs;
+  private final long slackMs;
   private int next;
   private int count;
 
@@ -21,16 +29,17 @@ final class SendTimes {
     int kept = (int) Math.min(perSecond, MAX_KEPT);
     this.at = new long[kept];
     this.windowMs = Math.max(1, 1000L * kept / perSecond);
+    this.slackMs = windowMs / kept / 10;
   }
 
   /** Whether one more update may go at {@code now}. */
   boolean allows(long now) {
-    return count < at.length || now - at[next] >= windowMs;
+    return count < at.length || now - at[next] >= windowMs - slackMs;
   }
 
   /** The earliest time one more update may go. */
   long nextAllowed() {
-    return count < at.length ? Long.MIN_VALUE : at[next] + windowMs;
+    return count < at.length ? Long.MIN_VALUE : at[next] + windowMs - slackMs;
   }
 
   /** Records an update sent at {@code now}. */

@@ -1,7 +1,13 @@
 package io.pulse.gateway;
 
+import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.WebSocketFrame;
+import io.vertx.core.http.WebSocketFrameType;
+import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
 import io.vertx.core.json.JsonObject;
+
+import java.nio.charset.StandardCharsets;
 
 /**
  * One event a stream client may receive: a window result or an alert, numbered once by this gateway's
@@ -24,6 +30,8 @@ final class StreamEvent {
   private final String json;
   private final Buffer sse;
   private final String ws;
+  /** {@link #ws} as UTF-8, encoded once: every socket's text frame wraps these bytes (see {@link #wsFrame}). */
+  private final byte[] wsBytes;
 
   StreamEvent(long id, Kind kind, JsonObject body) {
     this.id = id;
@@ -40,6 +48,7 @@ final class StreamEvent {
     this.json = body.encode();
     this.sse = Buffer.buffer(sseText(id));
     this.ws = wsTextFor(id);
+    this.wsBytes = ws.getBytes(StandardCharsets.UTF_8);
   }
 
   /** About the bytes this event takes on the wire. */
@@ -63,6 +72,20 @@ final class StreamEvent {
   /** The WebSocket form: {@code {"type":"result"|"alert","id":cursor,"data":{...}}} (cursor as for SSE). */
   String wsText(long cursor) {
     return cursor == id ? ws : wsTextFor(cursor);
+  }
+
+  /**
+   * The WebSocket form as a text frame (cursor as for SSE). For the usual cursor the frame wraps the bytes encoded
+   * once for every client: no per-socket UTF-8 encoding. A frame is written once and released by the encoder,
+   * so each socket gets its own (a wrapper, not a copy). Vert.x offers text frames only from a String, hence its
+   * frame class: its unpooled heap buffer is passed to Netty's frame encoder as is.
+   */
+  WebSocketFrame wsFrame(long cursor) {
+    return cursor == id ? textFrame(wsBytes) : textFrame(wsTextFor(cursor).getBytes(StandardCharsets.UTF_8));
+  }
+
+  static WebSocketFrame textFrame(byte[] utf8) {
+    return new WebSocketFrameImpl(WebSocketFrameType.TEXT, Unpooled.wrappedBuffer(utf8), true);
   }
 
   private String sseText(long cursor) {

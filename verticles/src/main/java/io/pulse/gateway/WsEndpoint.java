@@ -104,7 +104,13 @@ final class WsEndpoint {
       }
       if (count == 1 || !batch) {
         for (int i = 0; i < count; i++) {
-          ws.writeTextMessage(events.get(i).wsText(cursors[i]));
+          StreamEvent event = events.get(i);
+          if (event.size() < GatewayVerticle.MAX_FRAME_BYTES) {
+            ws.writeFrame(event.wsFrame(cursors[i]));
+          } else {
+            // larger than one frame may be: Vert.x splits the message into continuation frames
+            ws.writeTextMessage(event.wsText(cursors[i]));
+          }
         }
         return;
       }

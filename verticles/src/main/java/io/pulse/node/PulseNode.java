@@ -177,14 +177,39 @@ public final class PulseNode {
       .setType(MatchType.REGEX).setValue(regex).setAlias(alias);
   }
 
+  /**
+   * Metrics, and Linux epoll for the sockets when {@code node.native-transport} is true: a write through Java NIO
+   * costs more CPU and garbage (a ByteBuffer view per write), which a gateway writing every result to thousands of
+   * sockets pays per socket. Without the native library (another OS or CPU) Vert.x keeps NIO; the log says so.
+   */
+  private static VertxOptions vertxOptions(JsonObject config) {
+    return new VertxOptions().setMetricsOptions(metricsOptions())
+      .setPreferNativeTransport(NODE_NATIVE_TRANSPORT.booleanIn(config));
+  }
+
+  private static Vertx logTransport(Vertx vertx, JsonObject config) {
+    if (vertx.isNativeTransportEnabled()) {
+      LOG.info("sockets use the native transport (epoll; node.native-transport)");
+    } else if (NODE_NATIVE_TRANSPORT.booleanIn(config)) {
+      Throwable cause = vertx.unavailableNativeTransportCause();
+      LOG.warn("the native transport (epoll) is not available here, sockets use Java NIO: {}",
+        cause == null ? "unknown cause" : cause.toString());
+    }
+    return vertx;
+  }
+
   private static Future<Vertx> startVertx(JsonObject config) {
+    return startVertxWith(config).map(vertx -> logTransport(vertx, config));
+  }
+
+  private static Future<Vertx> startVertxWith(JsonObject config) {
     if (!CLUSTER_ENABLED.booleanIn(config)) {
-      return Future.succeededFuture(Vertx.builder().with(new VertxOptions().setMetricsOptions(metricsOptions())).build());
+      return Future.succeededFuture(Vertx.builder().with(vertxOptions(config)).build());
     }
     ClusterSetup.checkPeersReachable(config);
     String host = CLUSTER_HOST.stringIn(config);
     ClusterManager manager = new HazelcastClusterManager(ClusterSetup.hazelcastConfig(config));
-    VertxOptions options = new VertxOptions().setMetricsOptions(metricsOptions())
+    VertxOptions options = vertxOptions(config)
       .setEventBusOptions(new EventBusOptions().setHost(host).setClusterPublicHost(host));
     return Vertx.builder().with(options).withClusterManager(manager).buildClustered()
       .recover(err -> Future.failedFuture(new ClusterSetup.ClusterJoinException("Hazelcast on " + host + ":"

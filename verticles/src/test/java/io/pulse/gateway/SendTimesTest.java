@@ -9,19 +9,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SendTimesTest {
 
   @Test
-  @DisplayName("4 per second: a fifth update in the same second waits until the first is a second old")
+  @DisplayName("4 per second: a fifth update in the same second waits until the first is a second old, less 25 ms")
   void slidingSecond() {
     SendTimes times = new SendTimes(4);
     for (long at : new long[]{0, 250, 499, 748}) {
       assertThat(times.allows(at)).isTrue();
       times.record(at);
     }
-    assertThat(times.allows(999)).as("a fifth within the second").isFalse();
-    assertThat(times.nextAllowed()).isEqualTo(1000);
-    assertThat(times.allows(1000)).isTrue();
-    times.record(1000);
-    assertThat(times.allows(1249)).as("the second update of the window is still within a second").isFalse();
-    assertThat(times.allows(1250)).isTrue();
+    assertThat(times.allows(974)).as("a fifth within the second, more than the slack early").isFalse();
+    assertThat(times.nextAllowed()).isEqualTo(975);
+    assertThat(times.allows(975)).as("a tenth of the interval early is on time").isTrue();
+    times.record(975);
+    assertThat(times.allows(1224)).as("the second update of the window is still within a second").isFalse();
+    assertThat(times.allows(1225)).isTrue();
   }
 
   @Test
@@ -43,7 +43,28 @@ class SendTimesTest {
     for (int i = 0; i < SendTimes.MAX_KEPT; i++) {
       times.record(0);
     }
-    assertThat(times.allows(99)).isFalse();
-    assertThat(times.allows(100)).as("8 per 100 ms is 80 per second").isTrue();
+    assertThat(times.allows(98)).isFalse();
+    assertThat(times.allows(99)).as("8 per 100 ms is 80 per second (less 1 ms of slack)").isTrue();
+  }
+
+  @Test
+  @DisplayName("a cadence of exactly 4 per second with a few ms of jitter is never held, so it cannot ratchet behind")
+  void jitterDoesNotRatchet() {
+    // as the hub does: an update the budget holds goes when its due timer fires, a millisecond late, and that send
+    // time counts in the window; with no slack about two thirds of these updates were held and the stream then
+    // fell about 125 ms behind for good
+    SendTimes times = new SendTimes(4);
+    java.util.Random random = new java.util.Random(7);
+    int held = 0;
+    for (int i = 0; i < 4000; i++) {
+      long arrival = 250L * i + random.nextInt(7) - 3;
+      long sentAt = arrival;
+      if (!times.allows(arrival)) {
+        held++;
+        sentAt = times.nextAllowed() + 1;
+      }
+      times.record(sentAt);
+    }
+    assertThat(held).as("updates held back of 4000").isZero();
   }
 }
