@@ -23,7 +23,8 @@ import java.util.concurrent.TimeUnit;
  * for both, measures subscribers held and delay p50/p99 from the message's send stamp; the ratio Pulse/peer of the
  * p99 delays is reported per size.
  *
- * <p>Arguments: sizes (comma-separated, 1000,10000) warmupSeconds intervalSeconds runs outputJson [jsDir].
+ * <p>Arguments: sizes (comma-separated, 1000,10000) warmupSeconds intervalSeconds runs outputJson [jsDir [node
+ * options...]], e.g. {@code --node.native-transport=true} to measure the gateway on epoll.
  * Needs {@code node} and {@code npm ci} done in jsDir (scripts/bench does it).
  */
 public final class FanOutBench {
@@ -43,13 +44,17 @@ public final class FanOutBench {
     for (String s : sizes) {
       max = Math.max(max, Integer.parseInt(s.trim()));
     }
-    PulseNode node = TestNodes.start(TestNodes.config("--node.roles=gateway", "--node.drain-ms=0", "--http.port=0", "--http.host=127.0.0.1",
-      "--simulator.enabled=false", "--gateway.max-connections=" + (max + 100),
+    List<String> nodeArgs = new ArrayList<>(List.of("--node.roles=gateway", "--node.drain-ms=0", "--http.port=0",
+      "--http.host=127.0.0.1", "--simulator.enabled=false", "--gateway.max-connections=" + (max + 100),
       "--gateway.max-connections-per-address=" + (max + 100)));
+    nodeArgs.addAll(List.of(args).subList(Math.min(args.length, 6), args.length));
+    PulseNode node = TestNodes.start(TestNodes.config(nodeArgs.toArray(String[]::new)));
     Process peer = null;
     JsonObject report = new JsonObject().put("benchmark", "fan-out").put("intervalMs", INTERVAL_MS)
       .put("runs", runs).put("secondsPerRun", interval)
-      .put("peer", "Node.js " + version("node", "--version") + ", ws " + wsVersion(jsDir));
+      .put("peer", "Node.js " + version("node", "--version") + ", ws " + wsVersion(jsDir))
+      .put("nodeOptions", String.join(" ", nodeArgs.subList(7, nodeArgs.size())))
+      .put("nativeTransport", node.vertx().isNativeTransportEnabled());
     try {
       long[] seq = {0};
       node.vertx().setPeriodic(INTERVAL_MS, id -> node.vertx().eventBus().publish(Addresses.RESULTS, result(++seq[0])));
