@@ -57,8 +57,13 @@ final class HistoryRoutes {
       .onSuccess(reply -> {
         if (reply.body() instanceof Buffer encoded) {
           ctx.response().putHeader("Content-Type", "application/json").end(encoded);
+        } else if (reply.body() instanceof JsonObject answer) {
+          json(ctx, 200, answer); // a persist node of an older version
         } else {
-          json(ctx, 200, (JsonObject) reply.body()); // a persist node of an older version
+          // answered all the same: a cast failing here would leave the client waiting for good
+          json(ctx, 502, new JsonObject().put("error", "the persist node answered with "
+            + (reply.body() == null ? "nothing" : "a " + reply.body().getClass().getSimpleName())
+            + " instead of JSON: are the gateway and persist nodes of the same version?"));
         }
       })
       .onFailure(err -> fail(ctx, err));

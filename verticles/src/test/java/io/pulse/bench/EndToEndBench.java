@@ -121,12 +121,12 @@ public final class EndToEndBench {
     String body = "[{\"series\":\"" + series + "\",\"timestamp\":" + System.currentTimeMillis() + ",\"value\":1.5}]";
     long sent = System.nanoTime();
     await(http.request(HttpMethod.POST, "/api/ingest").compose(req -> req.putHeader("content-type", "application/json")
-      .send(Buffer.buffer(body))).compose(resp -> resp.body().map(b -> {
+      .send(Buffer.buffer(body)).compose(resp -> resp.body().map(b -> {
         if (resp.statusCode() / 100 != 2) {
           throw new IllegalStateException("POST /api/ingest answered " + resp.statusCode() + ": " + b);
         }
         return b;
-      })), 30);
+      }))), 30);
     return await(received.future(), 30) - sent;
   }
 }

@@ -141,8 +141,8 @@ public final class StreamLoadTool {
                                AtomicLong received, LongAdder bytes) {
     return http.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
         .setURI("/api/stream?series=" + series + (resolution > 0 ? "&resolution=" + resolution + "ms" : "")))
-      .compose(req -> req.send())
-      .map(resp -> {
+      // the handlers are set in the callback of send() itself: chained after it, early chunks could be gone
+      .compose(req -> req.send().map(resp -> {
         if (resp.statusCode() != 200) {
           throw new IllegalStateException("SSE status " + resp.statusCode());
         }
@@ -162,7 +162,7 @@ public final class StreamLoadTool {
           }
         });
         return resp;
-      });
+      }));
   }
 
   private static Future<?> websocket(WebSocketClient client, int port, String series, long resolution,
@@ -251,7 +251,7 @@ public final class StreamLoadTool {
   private static long[] fanOutPasses(Vertx vertx, int port) {
     try {
       JsonObject status = vertx.createHttpClient().request(HttpMethod.GET, port, "127.0.0.1", "/api/status")
-        .compose(req -> req.send()).compose(r -> r.body()).toCompletionStage().toCompletableFuture()
+        .compose(req -> req.send().compose(r -> r.body())).toCompletionStage().toCompletableFuture()
         .get(30, TimeUnit.SECONDS).toJsonObject();
       for (Object node : status.getJsonArray("nodes")) {
         JsonObject gateway = ((JsonObject) node).getJsonObject("counters").getJsonObject("gateway");
@@ -270,7 +270,7 @@ public final class StreamLoadTool {
   private static String heapMb(Vertx vertx, int port) {
     try {
       String text = vertx.createHttpClient().request(HttpMethod.GET, port, "127.0.0.1", "/metrics")
-        .compose(req -> req.send()).compose(r -> r.body()).toCompletionStage().toCompletableFuture()
+        .compose(req -> req.send().compose(r -> r.body())).toCompletionStage().toCompletableFuture()
         .get(10, TimeUnit.SECONDS).toString();
       double bytes = text.lines().filter(l -> l.startsWith("jvm_memory_used_bytes{") && l.contains("area=\"heap\""))
         .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();

@@ -196,7 +196,7 @@ class BridgeTest {
       JsonObject status;
       try {
         status = TestNodes.await(http.request(HttpMethod.GET, node.httpPort(), "127.0.0.1", "/api/status")
-          .compose(req -> req.send()).compose(HttpClientResponse::body), 10).toJsonObject();
+          .compose(req -> req.send().compose(HttpClientResponse::body)), 10).toJsonObject();
       } catch (AssertionError slowOrRefused) {
         System.err.println("BridgeTest: /api/status did not answer (" + slowOrRefused.getMessage() + "), asking again");
         return false;

@@ -152,7 +152,7 @@ class GatewayStreamsTest {
     for (String path : List.of("/", "/js/app.js", "/vendor/sockjs.min.js", "/vendor/vertx-eventbus.js",
       "/vendor/uPlot.esm.js", "/vendor/uPlot.min.css")) {
       int status = TestNodes.awaitAnswer(() -> http.request(HttpMethod.GET, node.httpPort(), "127.0.0.1", path)
-        .compose(req -> req.send()).compose(resp -> resp.body().map(body -> resp.statusCode())), 10);
+        .compose(req -> req.send().compose(resp -> resp.body().map(body -> resp.statusCode()))), 10);
       assertThat(status).as(path).isEqualTo(200);
     }
   }

@@ -80,7 +80,7 @@ class MetricsListTest {
       String bad = new JsonObject().put("series", "bad series!").put("timestamp", System.currentTimeMillis())
         .put("value", 1).encode();
       int status = TestNodes.await(http.request(HttpMethod.POST, pushPort, "127.0.0.1", "/api/ingest")
-        .compose(req -> req.send(Buffer.buffer(bad))).compose(resp -> resp.body().map(b -> resp.statusCode())), 10);
+        .compose(req -> req.send(Buffer.buffer(bad)).compose(resp -> resp.body().map(b -> resp.statusCode()))), 10);
       assertThat(status).isEqualTo(400);
 
       String[] text = new String[1];
@@ -142,7 +142,7 @@ class MetricsListTest {
 
   private static String scrape() {
     return TestNodes.awaitAnswer(() -> http.request(HttpMethod.GET, node.httpPort(), "127.0.0.1", "/metrics")
-      .compose(req -> req.send()).compose(resp -> resp.body()), 10).toString();
+      .compose(req -> req.send().compose(resp -> resp.body())), 10).toString();
   }
 
   /**

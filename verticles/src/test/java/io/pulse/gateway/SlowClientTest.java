@@ -92,7 +92,7 @@ class SlowClientTest {
 
   private static JsonObject status() {
     return TestNodes.await(http.request(HttpMethod.GET, node.httpPort(), "127.0.0.1", "/api/status")
-      .compose(req -> req.send()).compose(HttpClientResponse::body), 10).toJsonObject();
+      .compose(req -> req.send().compose(HttpClientResponse::body)), 10).toJsonObject();
   }
 
   private static JsonObject gatewayCounters() {

@@ -32,9 +32,10 @@ final class SseTestClient {
       options.setHeaders(headers);
     }
     SseTestClient client = new SseTestClient();
-    // the handler is set on the event loop as the headers arrive, so no early chunk is missed
-    client.response = TestNodes.await(http.request(options).compose(req -> req.send())
-      .onSuccess(response -> response.handler(chunk -> client.onChunk(chunk.toString()))), 10);
+    // the handler is set in the callback of send() itself, as the headers arrive, so no early chunk is missed: a
+    // callback chained after it runs in a later event-loop task, after chunks that may already be gone
+    client.response = TestNodes.await(http.request(options).compose(req -> req.send()
+      .onSuccess(response -> response.handler(chunk -> client.onChunk(chunk.toString())))), 10);
     return client;
   }
 
