@@ -295,7 +295,9 @@ public final class PersistBench {
 
   /** Rounds of {@code n} sequential queries after a warm-up; p50 and p99 of each round, reported as median of rounds. */
   static void latency(JsonObject report, Tier tier, String path, int rounds, int n, Call call) throws Exception {
-    for (int i = 0; i < Math.max(n / 5, Math.min(200, n)); i++) {
+    // warm-up: 3 rounds, so that the JIT has compiled the query path before the timed rounds (on 2 cores a
+    // compilation running during a round takes a core from the query path)
+    for (int i = 0; i < 3 * n; i++) {
       call.run();
     }
     double[] p50 = new double[rounds];
