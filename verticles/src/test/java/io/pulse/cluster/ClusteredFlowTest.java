@@ -27,6 +27,7 @@ class ClusteredFlowTest {
   private static final long START = 1_700_000_000_000L;
   private static final long RATE = 5_000;
   private static final long MAX_SAMPLES = 15_000;
+  private static final long IDLE_FLUSH_MS = 10_000;
   private static final List<String> SYMBOLS = List.of("BTCUSDT", "ETHUSDT");
   private static final List<String> SERVICES = List.of("checkout", "search");
 
@@ -57,8 +58,10 @@ class ClusteredFlowTest {
       "--node.id=aggregate-b", "--node.roles=aggregate,persist,gateway", "--cluster.enabled=true",
       "--cluster.port=" + portB, "--cluster.members=" + members, "--http.port=0",
       // idle flush closes a window after this much wall time without samples: generous, so a loaded machine that
-      // stalls the feed for a second does not close windows early (that is lateness, not a cluster fault)
-      "--aggregate.idle-flush-ms=4000"));
+      // stalls the feed, or a cluster still forming while ingest holds its batches (seen in CI: batches acknowledged
+      // 8 s after the aggregate node was up, while the event-bus registrations spread), does not close windows
+      // before their samples arrive (that is lateness, not a lost sample)
+      "--aggregate.idle-flush-ms=" + IDLE_FLUSH_MS));
 
     Map<String, WindowResult> received = new ConcurrentHashMap<>();
     List<String> duplicates = new ArrayList<>();
@@ -78,7 +81,7 @@ class ClusteredFlowTest {
 
     TestNodes.waitUntil("every expected window has a result", 60_000, () -> received.keySet().containsAll(expected.keySet()));
     try {
-      Thread.sleep(4500); // a wrong extra or duplicate result would arrive within the idle flush
+      Thread.sleep(IDLE_FLUSH_MS + 500); // a wrong extra or duplicate result would arrive within the idle flush
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
