@@ -47,13 +47,14 @@ public final class FanOutBench {
     List<String> nodeArgs = new ArrayList<>(List.of("--node.roles=gateway", "--node.drain-ms=0", "--http.port=0",
       "--http.host=127.0.0.1", "--simulator.enabled=false", "--gateway.max-connections=" + (max + 100),
       "--gateway.max-connections-per-address=" + (max + 100)));
-    nodeArgs.addAll(List.of(args).subList(Math.min(args.length, 6), args.length));
+    List<String> extraNodeArgs = List.of(args).subList(Math.min(args.length, 6), args.length);
+    nodeArgs.addAll(extraNodeArgs);
     PulseNode node = TestNodes.start(TestNodes.config(nodeArgs.toArray(String[]::new)));
     Process peer = null;
     JsonObject report = new JsonObject().put("benchmark", "fan-out").put("intervalMs", INTERVAL_MS)
       .put("runs", runs).put("secondsPerRun", interval)
       .put("peer", "Node.js " + version("node", "--version") + ", ws " + wsVersion(jsDir))
-      .put("nodeOptions", String.join(" ", nodeArgs.subList(7, nodeArgs.size())))
+      .put("nodeOptions", String.join(" ", extraNodeArgs))
       .put("nativeTransport", node.vertx().isNativeTransportEnabled());
     try {
       long[] seq = {0};
