@@ -48,6 +48,7 @@ public final class GatewayVerticle extends VerticleBase {
 
   private final Map<String, JsonObject> latest = new ConcurrentSkipListMap<>();
   private final ClusterView cluster = new ClusterView();
+  private RecentHistory recentHistory;
   private RoleStats stats;
   private StreamFeed feed;
   private StreamHub.Limits limits;
@@ -64,6 +65,7 @@ public final class GatewayVerticle extends VerticleBase {
   public Future<?> start() {
     JsonObject conf = config();
     stats = new RoleStats(NODE_ID.stringIn(conf), "gateway");
+    recentHistory = new RecentHistory(GATEWAY_HISTORY_RING_SIZE.intIn(conf));
     feed = new StreamFeed(context, stats, GATEWAY_MAX_CONNECTIONS.intIn(conf),
       GATEWAY_MAX_CONNECTIONS_PER_ADDRESS.intIn(conf), GATEWAY_REPLAY_BUFFER.intIn(conf));
     limits = new StreamHub.Limits(GATEWAY_MAX_UPDATES_PER_SECOND.longIn(conf), GATEWAY_CLIENT_QUEUE.intIn(conf),
@@ -163,6 +165,7 @@ public final class GatewayVerticle extends VerticleBase {
   }
 
   private void onResult(JsonObject result) {
+    recentHistory.add(result); // before the stamp below: history holds results as the aggregator made them
     // the publish time, so clients and the load tool can measure delivery delay
     if (!result.containsKey("published")) {
       result.put("published", System.currentTimeMillis());
@@ -191,7 +194,7 @@ public final class GatewayVerticle extends VerticleBase {
     router.get("/api/openapi.yaml").handler(this::openApi);
     router.get("/api/status").handler(this::status);
     router.get("/api/latest").handler(this::latest);
-    new HistoryRoutes(vertx).mount(router);
+    new HistoryRoutes(vertx, recentHistory, stats).mount(router);
     AlertRoutes.mount(router, vertx);
     router.get("/api/stream").handler(auth::handle).handler(sse::handle);
     router.get("/api/ws").handler(auth::handle).handler(ws::handle);

@@ -1,6 +1,8 @@
 package io.pulse.gateway;
 
 import io.pulse.model.Addresses;
+import io.pulse.model.HistoryQuery;
+import io.pulse.model.RoleStats;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -12,6 +14,7 @@ import io.vertx.ext.web.RoutingContext;
 /**
  * REST over the persist role's query service: {@code GET /api/history} (series, resolution, from, to, step) and
  * {@code GET /api/series}. Parameters are checked here; a bad one is a 400 naming it, a missing persist node a 503.
+ * A recent range this gateway holds whole in its {@link RecentHistory} is answered here, with no event-bus hop.
  */
 final class HistoryRoutes {
 
@@ -22,9 +25,13 @@ final class HistoryRoutes {
   private static final String[] NUMBERS = {"resolution", "from", "to", "step"};
 
   private final Vertx vertx;
+  private final RecentHistory recent;
+  private final RoleStats stats;
 
-  HistoryRoutes(Vertx vertx) {
+  HistoryRoutes(Vertx vertx, RecentHistory recent, RoleStats stats) {
     this.vertx = vertx;
+    this.recent = recent;
+    this.stats = stats;
   }
 
   /** Adds the routes to the gateway's router. */
@@ -53,6 +60,12 @@ final class HistoryRoutes {
         return;
       }
     }
+    Buffer local = answerHere(query);
+    if (local != null) {
+      stats.increment("historyAnsweredHere");
+      ctx.response().putHeader("Content-Type", "application/json").end(local);
+      return;
+    }
     vertx.eventBus().request(Addresses.HISTORY_QUERY, query, HISTORY_OPTIONS)
       .onSuccess(reply -> {
         if (reply.body() instanceof Buffer encoded) {
@@ -67,6 +80,19 @@ final class HistoryRoutes {
         }
       })
       .onFailure(err -> fail(ctx, err));
+  }
+
+  /** The answer from this gateway's ring, or null: not held whole here, or a bad query (the persist role says why). */
+  private Buffer answerHere(JsonObject query) {
+    long finest = recent.finestResolution(query.getString("series"));
+    if (finest == 0) {
+      return null;
+    }
+    try {
+      return recent.answer(HistoryQuery.parse(query, finest));
+    } catch (HistoryQuery.BadQuery e) {
+      return null;
+    }
   }
 
   private void series(RoutingContext ctx) {

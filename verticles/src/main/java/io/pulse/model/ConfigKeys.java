@@ -198,6 +198,8 @@ public final class ConfigKeys {
     "provisional results sent per series per stream client at most (the latest wins); final results and alerts always go; 0: no limit");
   public static final ConfigKey GATEWAY_REPLAY_BUFFER = new ConfigKey("gateway.replay-buffer", POSITIVE_LONG, 10000L,
     "recent events kept for clients that resume with Last-Event-ID, ?since= or the WebSocket resume");
+  public static final ConfigKey GATEWAY_HISTORY_RING_SIZE = new ConfigKey("gateway.history-ring-size", NON_NEGATIVE_LONG, 600L,
+    "final results kept per series and resolution by each gateway, to answer recent /api/history ranges itself (about 400 bytes each); 0: every query goes to a persist node");
   public static final ConfigKey GATEWAY_CLIENT_QUEUE = new ConfigKey("gateway.client-queue", POSITIVE_LONG, 256L,
     "events held per stream client while its socket is full (latest per series; the oldest dropped beyond it)");
   public static final ConfigKey GATEWAY_SLOW_CLIENT_TIMEOUT_MS = new ConfigKey("gateway.slow-client-timeout-ms", POSITIVE_LONG, 10000L,
@@ -252,8 +254,8 @@ public final class ConfigKeys {
     PERSIST_PG_IN_FLIGHT, PERSIST_REDIS_URL, PERSIST_REDIS_HOT_MS, PERSIST_BATCH_SIZE, PERSIST_FLUSH_MS,
     PERSIST_BUFFER_MAX, PERSIST_RETRY_MAX_MS, PERSIST_RETENTION);
   public static final List<ConfigKey> GATEWAY = List.of(
-    GATEWAY_SSE_HEARTBEAT_MS, GATEWAY_STREAM_LOOPS, GATEWAY_MAX_UPDATES_PER_SECOND, GATEWAY_REPLAY_BUFFER, GATEWAY_CLIENT_QUEUE,
-    GATEWAY_SLOW_CLIENT_TIMEOUT_MS, GATEWAY_MAX_CONNECTIONS, GATEWAY_MAX_CONNECTIONS_PER_ADDRESS,
+    GATEWAY_SSE_HEARTBEAT_MS, GATEWAY_STREAM_LOOPS, GATEWAY_MAX_UPDATES_PER_SECOND, GATEWAY_REPLAY_BUFFER,
+    GATEWAY_HISTORY_RING_SIZE, GATEWAY_CLIENT_QUEUE, GATEWAY_SLOW_CLIENT_TIMEOUT_MS, GATEWAY_MAX_CONNECTIONS, GATEWAY_MAX_CONNECTIONS_PER_ADDRESS,
     GATEWAY_MAX_SUBSCRIPTIONS, GATEWAY_MAX_MESSAGE_BYTES, GATEWAY_CORS_ORIGINS, GATEWAY_JWT_SECRET,
     GATEWAY_TCP_BRIDGE_ENABLED, GATEWAY_TCP_BRIDGE_PORT, GATEWAY_TCP_BRIDGE_MAX_FRAME_BYTES, GATEWAY_ADVERTISED_URL);
 

@@ -2,6 +2,7 @@ package io.pulse.persist;
 
 import io.pulse.model.Addresses;
 import io.pulse.model.Codecs;
+import io.pulse.model.HistoryQuery;
 import io.pulse.model.ResultBatch;
 import io.pulse.model.RoleStats;
 import io.pulse.model.WindowResult;

@@ -1,5 +1,6 @@
 package io.pulse.persist;
 
+import io.pulse.model.HistoryQuery;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -182,7 +183,7 @@ final class QueryService {
     }
 
     private boolean downsampled() {
-      return query.step() > query.resolution();
+      return query.downsampled();
     }
 
     private List<JsonObject> downsample(Set<String> approximate) {

@@ -67,7 +67,7 @@ public final class PersistBench {
     Pool pool = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(url)).using(admin).build();
     PulseNode node = TestNodes.start(TestNodes.config("--node.roles=persist,gateway", "--node.drain-ms=0", "--http.port=0",
       "--simulator.enabled=false", "--persist.pg.enabled=true", "--persist.pg.url=" + url,
-      "--persist.redis.url=redis://127.0.0.1:6379", "--persist.ring-size=600", "--persist.buffer-max=2000000",
+      "--persist.redis.url=redis://127.0.0.1:6379", "--persist.ring-size=600", "--gateway.history-ring-size=600", "--persist.buffer-max=2000000",
       "--persist.batch-size=10000", "--persist.data-dir=target/bench-data"));
     JsonObject report = new JsonObject().put("benchmark", "persist").put("rowsPerRun", rows).put("writeRuns", runs)
       .put("queriesPerRound", requests).put("queryRounds", rounds);
@@ -120,7 +120,7 @@ public final class PersistBench {
         .anyMatch(r -> ((JsonObject) r).getLong("start") == lastCold));
       Thread.sleep(1000);
       List<Tier> tiers = List.of(
-        new Tier("memory", "last 300 s of 1 s", new JsonObject().put("series", ring).put("resolution", 1000)
+        new Tier("memory", "last 300 s of 1 s, the gateway's ring", new JsonObject().put("series", ring).put("resolution", 1000)
           .put("from", now - 300_000).put("to", now), 300),
         new Tier("redis", "1200 s of 1 s, older than the ring", new JsonObject().put("series", hot)
           .put("resolution", 1000).put("from", now - 3_000_000).put("to", now - 1_800_000), 1200),

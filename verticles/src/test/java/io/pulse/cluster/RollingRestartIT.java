@@ -194,7 +194,8 @@ class RollingRestartIT {
       "--ingest.http.port=" + ingestPorts[i], "--node.health-port=" + healthPorts[i], "--node.drain-ms=1000",
       "--simulator.rate=300", "--simulator.symbols=BTCUSDT,ETHUSDT", "--simulator.services=checkout",
       "--persist.pg.enabled=true", "--persist.pg.url=" + pgUrl, "--persist.data-dir=target/rolling-restart-data-n" + i,
-      "--gateway.stream-loops=1"));
+      // history is asked of the persist role: a gateway's own ring would answer recent ranges without it
+      "--gateway.stream-loops=1", "--gateway.history-ring-size=0"));
     Path log = Path.of("target/rolling-restart-n" + i + ".log");
     return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
       .start();

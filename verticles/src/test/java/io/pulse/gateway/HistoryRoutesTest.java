@@ -22,7 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@code GET /api/history} answers the client whatever the persist role replies: a result, a failure, or something
- * that is not JSON. A gateway-only node, with a stand-in for the persist role on the query address.
+ * that is not JSON; and answers a recent range it holds itself. A gateway-only node, with a stand-in for the persist
+ * role on the query address.
  */
 class HistoryRoutesTest {
 
@@ -68,14 +69,62 @@ class HistoryRoutesTest {
     assertThat(new JsonObject(response.body()).getString("series")).isEqualTo("a");
   }
 
-  /** GET /api/history while {@code persist} answers the queries; 15 s at most (the gateway's own limit is 10 s). */
+  @Test
+  @DisplayName("a recent range this gateway holds is answered by it, with no persist node at all; an older or a "
+    + "downsampled range still goes to the persist role")
+  void recentRangeAnsweredHere() throws Exception {
+    long first = System.currentTimeMillis() / 1000 * 1000 - 60_000;
+    for (int i = 0; i < 10; i++) {
+      node.vertx().eventBus().publish(Addresses.RESULTS,
+        RecentHistoryTest.result("ring.a", 1000, first + i * 1000L, true, i));
+    }
+    node.vertx().eventBus().publish(Addresses.RESULTS,
+      RecentHistoryTest.result("ring.a", 1000, first + 10_000, false, 10));
+    String range = "/api/history?series=ring.a&from=" + first + "&to=" + (first + 30_000);
+    TestNodes.waitUntil("the gateway holds the 10 results", 10_000, () -> {
+      HttpResponse<String> r = get(range);
+      return r.statusCode() == 200 && new JsonObject(r.body()).getJsonArray("results").size() == 10;
+    });
+    JsonObject here = new JsonObject(get(range).body());
+    assertThat(here.getString("tier")).isEqualTo("memory");
+    assertThat(here.getLong("resolution")).as("the finest held, as none was asked").isEqualTo(1000);
+    assertThat(here.getJsonArray("tiers").getJsonObject(0).getString("node")).isEqualTo("gateway");
+    for (int i = 0; i < 10; i++) {
+      JsonObject r = here.getJsonArray("results").getJsonObject(i);
+      assertThat(r.getLong("start")).isEqualTo(first + i * 1000L);
+      assertThat(r.getBoolean("final")).isTrue();
+      assertThat(r.containsKey("published")).as("the gateway's delivery stamp is not history").isFalse();
+    }
+    assertThat(get("/api/history?series=ring.a&from=" + (first - 1000) + "&to=" + (first + 30_000)).statusCode())
+      .as("no persist node for the part before the ring").isEqualTo(503);
+    JsonObject fromPersist = new JsonObject().put("series", "from persist").put("results", new io.vertx.core.json.JsonArray());
+    assertThat(new JsonObject(historyWhilePersist(m -> m.reply(fromPersist),
+      "/api/history?series=ring.a&from=" + (first - 1000) + "&to=" + (first + 30_000)).body()).getString("series"))
+      .isEqualTo("from persist");
+    assertThat(new JsonObject(historyWhilePersist(m -> m.reply(fromPersist),
+      range + "&step=2000").body()).getString("series")).isEqualTo("from persist");
+  }
+
+  private static HttpResponse<String> get(String path) {
+    try {
+      return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + path))
+        .timeout(Duration.ofSeconds(15)).build(), HttpResponse.BodyHandlers.ofString());
+    } catch (Exception e) {
+      throw new IllegalStateException("GET " + path + " failed: " + e, e);
+    }
+  }
+
   private static HttpResponse<String> historyWhilePersist(Consumer<Message<Object>> persist) throws Exception {
+    return historyWhilePersist(persist, "/api/history?series=a&from=0&to=1000");
+  }
+
+  /** GET {@code path} while {@code persist} answers the queries; 15 s at most (the gateway's own limit is 10 s). */
+  private static HttpResponse<String> historyWhilePersist(Consumer<Message<Object>> persist, String path)
+    throws Exception {
     MessageConsumer<Object> consumer = node.vertx().eventBus().consumer(Addresses.HISTORY_QUERY, persist::accept);
     TestNodes.await(consumer.completion(), 10);
     try {
-      return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort()
-        + "/api/history?series=a&from=0&to=1000")).timeout(Duration.ofSeconds(15)).build(),
-        HttpResponse.BodyHandlers.ofString());
+      return get(path);
     } finally {
       TestNodes.await(consumer.unregister(), 10);
     }

@@ -1,28 +1,35 @@
-package io.pulse.persist;
+package io.pulse.model;
 
 import io.vertx.core.json.JsonObject;
 
 /**
- * A checked history query: results of {@code series} at {@code resolution} whose window starts in [from, to),
- * merged to buckets of {@code step} ms when step is more than the resolution.
+ * A checked history query, the body of {@link Addresses#HISTORY_QUERY} and of {@code GET /api/history}: results of
+ * {@code series} at {@code resolution} whose window starts in [from, to), merged to buckets of {@code step} ms when
+ * step is more than the resolution. Checked in one place for the persist role and for the gateway, which answers
+ * recent ranges from its own ring: both refuse a bad query with the same reason.
  */
-record HistoryQuery(String series, long resolution, long from, long to, long step) {
+public record HistoryQuery(String series, long resolution, long from, long to, long step) {
 
   /** Largest number of results read for one query before downsampling; beyond, the reply says truncated. */
-  static final int MAX_ROWS = 200_000;
+  public static final int MAX_ROWS = 200_000;
 
   /** Thrown for a query that cannot be answered; the message is the reason given to the client (400). */
-  static final class BadQuery extends RuntimeException {
+  public static final class BadQuery extends RuntimeException {
     BadQuery(String reason) {
       super(reason);
     }
+  }
+
+  /** True when the answer merges results into buckets of {@code step}. */
+  public boolean downsampled() {
+    return step > resolution;
   }
 
   /**
    * Parses the event-bus body. {@code defaultResolution} is used when the query names none ({@code 0}: unknown,
    * then the query needs one).
    */
-  static HistoryQuery parse(JsonObject body, long defaultResolution) {
+  public static HistoryQuery parse(JsonObject body, long defaultResolution) {
     if (body == null) {
       throw new BadQuery("a history query needs a JSON body with 'series'");
     }
@@ -60,7 +67,8 @@ record HistoryQuery(String series, long resolution, long from, long to, long ste
     throw new BadQuery("'" + key + "' must be a whole number of milliseconds, got " + value);
   }
 
-  JsonObject describe() {
+  /** The query as the reply header describes it. */
+  public JsonObject describe() {
     return new JsonObject().put("series", series).put("resolution", resolution).put("from", from).put("to", to)
       .put("step", step);
   }
