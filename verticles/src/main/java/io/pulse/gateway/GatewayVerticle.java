@@ -165,14 +165,22 @@ public final class GatewayVerticle extends VerticleBase {
   }
 
   private void onResult(JsonObject result) {
-    recentHistory.add(result); // before the stamp below: history holds results as the aggregator made them
+    // before the stamp below: history holds results as the aggregator made them
+    String kept = recentHistory.add(result);
     // the publish time, so clients and the load tool can measure delivery delay
+    String json = kept;
     if (!result.containsKey("published")) {
-      result.put("published", System.currentTimeMillis());
+      long now = System.currentTimeMillis();
+      result.put("published", now);
+      json = kept == null ? null : StreamEvent.stamped(kept, now);
     }
     latest.put(result.getString("series"), result);
     stats.increment("resultsIn");
-    feed.publish(StreamEvent.Kind.RESULT, result);
+    if (json == null) {
+      feed.publish(StreamEvent.Kind.RESULT, result);
+    } else {
+      feed.publish(StreamEvent.Kind.RESULT, result, json);
+    }
   }
 
   private void onAlert(JsonObject alert) {

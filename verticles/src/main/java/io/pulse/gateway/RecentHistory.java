@@ -33,17 +33,22 @@ final class RecentHistory {
     this.capacity = capacity;
   }
 
-  /** Keeps a final result (encoded once, here, as the answers copy it); provisional or malformed ones are ignored. */
-  void add(JsonObject result) {
+  /**
+   * Keeps a final result, encoded once, here, as the answers copy it; provisional or malformed ones are ignored.
+   * Returns the JSON kept, or null when none was.
+   */
+  String add(JsonObject result) {
     if (capacity == 0 || !Boolean.TRUE.equals(result.getValue("final"))
       || !(result.getValue("series") instanceof String series)
       || !(result.getValue("resolution") instanceof Number resolution)
       || !(result.getValue("start") instanceof Number start)) {
-      return;
+      return null;
     }
+    String json = result.encode();
     rings.computeIfAbsent(series, k -> new ConcurrentSkipListMap<>())
       .computeIfAbsent(resolution.longValue(), k -> new Ring(capacity))
-      .put(start.longValue(), result.encode());
+      .put(start.longValue(), json);
+    return json;
   }
 
   /** The finest resolution held for a series, 0 when none: a query naming none gets it, as on the persist role. */

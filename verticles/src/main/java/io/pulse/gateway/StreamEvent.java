@@ -34,6 +34,11 @@ final class StreamEvent {
   private final byte[] wsBytes;
 
   StreamEvent(long id, Kind kind, JsonObject body) {
+    this(id, kind, body, body.encode());
+  }
+
+  /** {@code json}: {@code body} already encoded (the gateway encodes a final result once for history and streams). */
+  StreamEvent(long id, Kind kind, JsonObject body, String json) {
     this.id = id;
     this.kind = kind;
     this.body = body;
@@ -45,10 +50,18 @@ final class StreamEvent {
     // alerts are state changes: never coalesced away
     this.isFinal = kind == Kind.ALERT || Boolean.TRUE.equals(body.getValue("final"));
     this.streamKey = series + '\u0000' + resolution;
-    this.json = body.encode();
+    this.json = json;
     this.sse = Buffer.buffer(sseText(id));
     this.ws = wsTextFor(id);
     this.wsBytes = ws.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * {@code json} (an encoded object) with {@code "published"} added as its last key: what encoding the object again
+   * after putting the stamp would give, without encoding it a second time.
+   */
+  static String stamped(String json, long published) {
+    return json.substring(0, json.length() - 1) + ",\"published\":" + published + "}";
   }
 
   /** About the bytes this event takes on the wire. */

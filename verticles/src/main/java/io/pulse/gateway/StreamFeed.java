@@ -50,7 +50,12 @@ final class StreamFeed {
 
   /** Numbers the event, keeps it for resuming clients and queues it for every hub (on the entry event loop). */
   void publish(StreamEvent.Kind kind, JsonObject body) {
-    StreamEvent event = new StreamEvent(recent.nextId(), kind, body);
+    publish(kind, body, body.encode());
+  }
+
+  /** As above, with {@code body} already encoded as {@code json}. */
+  void publish(StreamEvent.Kind kind, JsonObject body, String json) {
+    StreamEvent event = new StreamEvent(recent.nextId(), kind, body, json);
     recent.add(event);
     if (kind == StreamEvent.Kind.RESULT) {
       knownSeries.add(event.series);

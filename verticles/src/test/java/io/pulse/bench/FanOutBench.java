@@ -108,6 +108,10 @@ public final class FanOutBench {
   /** Runs a FanOutClient process against one server and returns what it measured. */
   private static JsonObject client(int port, String path, int n, String subscribe, int warmup, int interval, int runs,
                                    Path out) throws IOException, InterruptedException {
+    String lean = System.getProperty("fanout.c-client");
+    if (lean != null) {
+      return cClient(lean, port, path, n, subscribe, warmup, interval, runs);
+    }
     // apart from the benchmark files the report collects
     Path result = out.toAbsolutePath().getParent().resolve("fanout-clients").resolve(port + "-" + n + ".json");
     Files.deleteIfExists(result);
@@ -129,6 +133,38 @@ public final class FanOutBench {
         + process.exitValue() + "; its output is above");
     }
     return new JsonObject(Files.readString(result));
+  }
+
+  private static JsonObject cClient(String binary, int port, String path, int n, String subscribe, int warmup,
+                                    int interval, int runs) throws IOException, InterruptedException {
+    Process process = new ProcessBuilder(binary, String.valueOf(port), path, String.valueOf(n), subscribe,
+      String.valueOf(warmup), String.valueOf(interval), String.valueOf(runs)).redirectErrorStream(true).start();
+    java.util.regex.Pattern line = java.util.regex.Pattern.compile(
+      "run \\d+: (\\d+) held, ([\\d.]+) messages/s, delay ms p50 ([\\d.]+) p99 ([\\d.]+) max ([\\d.]+)");
+    List<double[]> rows = new ArrayList<>();
+    try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      for (String l = reader.readLine(); l != null; l = reader.readLine()) {
+        System.out.println(l);
+        java.util.regex.Matcher m = line.matcher(l);
+        if (m.find()) {
+          rows.add(new double[]{Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2)),
+            Double.parseDouble(m.group(3)), Double.parseDouble(m.group(4))});
+        }
+      }
+    }
+    process.waitFor(60, TimeUnit.SECONDS);
+    if (rows.size() != runs) {
+      throw new IllegalStateException("the C fan-out client reported " + rows.size() + " of " + runs + " runs");
+    }
+    double[][] cols = new double[4][runs];
+    for (int r = 0; r < runs; r++) {
+      for (int c = 0; c < 4; c++) {
+        cols[c][r] = rows.get(r)[c];
+      }
+    }
+    return new JsonObject().put("clients", n).put("held", BenchStats.stats(cols[0], "subscribers"))
+      .put("messagesPerSecond", BenchStats.stats(cols[1], "messages/s")).put("p50", BenchStats.stats(cols[2], "ms"))
+      .put("p99", BenchStats.stats(cols[3], "ms"));
   }
 
   private static void awaitListening(Process peer) throws IOException {

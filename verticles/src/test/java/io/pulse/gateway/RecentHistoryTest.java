@@ -98,6 +98,17 @@ class RecentHistoryTest {
   }
 
   @Test
+  @DisplayName("the JSON kept is the stream's too: stamped with its publish time, it reads as the stamped result")
+  void keptJsonServesTheStream() {
+    RecentHistory recent = new RecentHistory(4);
+    JsonObject result = result("a", 1000, 5000, true, 1.5).put("p99", 2.25).put("tags", new JsonObject().put("k", "v"));
+    String kept = recent.add(result);
+    assertThat(kept).isEqualTo(result.encode());
+    assertThat(StreamEvent.stamped(kept, 1234)).isEqualTo(result.copy().put("published", 1234L).encode());
+    assertThat(recent.add(result("a", 1000, 6000, false, 1))).as("provisional: not kept").isNull();
+  }
+
+  @Test
   @DisplayName("results without a series name, a resolution or a start are ignored, never thrown on")
   void malformedIgnored() {
     RecentHistory recent = new RecentHistory(4);
