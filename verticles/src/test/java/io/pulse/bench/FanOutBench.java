@@ -14,6 +14,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Fan-out benchmark: one small result broadcast every 250 ms to N WebSocket subscribers, by Pulse (a gateway node in
@@ -22,6 +24,11 @@ import java.util.concurrent.TimeUnit;
  * sending the same message at the same rate. One {@link FanOutClient} process per server and size, the same code
  * for both, measures subscribers held and delay p50/p99 from the message's send stamp; the ratio Pulse/peer of the
  * p99 delays is reported per size.
+ *
+ * <p>The Java client takes a good share of the 2 cores the server needs here. With {@code -Dfanout.c-client=<binary>}
+ * (verticles/src/test/c/fanout_client.c, one epoll thread, built by scripts/bench when gcc is here) both servers are
+ * measured again by it; with {@code -Dfanout.floor=<binary>} (fanout_floor.c) the same bursts go over plain TCP from a
+ * C server with 2 writer threads: the least any server can take on this machine, no WebSocket and no JSON.
  *
  * <p>Arguments: sizes (comma-separated, 1000,10000) warmupSeconds intervalSeconds runs outputJson [jsDir [node
  * options...]], e.g. {@code --node.native-transport=true} to measure the gateway on epoll.
@@ -64,16 +71,30 @@ public final class FanOutBench {
         .redirectErrorStream(true).start();
       awaitListening(peer);
       String subscribe = "{\"op\":\"subscribe\",\"series\":[\"" + SERIES + "\"]}";
+      String cClient = System.getProperty("fanout.c-client");
+      String floor = System.getProperty("fanout.floor");
       for (String size : sizes) {
         int n = Integer.parseInt(size.trim());
         JsonObject pulse = client(node.httpPort(), "/api/ws", n, subscribe, warmup, interval, runs, out);
         JsonObject ws = client(peerPort, "/", n, subscribe, warmup, interval, runs, out);
-        put(report, "Pulse", n, pulse);
-        put(report, "ws peer", n, ws);
-        double ratio = pulse.getJsonObject("p99").getDouble("median") / ws.getJsonObject("p99").getDouble("median");
-        report.put("ratio p99 Pulse/ws at " + n, ratio);
-        System.out.printf("%,d subscribers: Pulse p99 %.2f ms, ws peer p99 %.2f ms, ratio %.2f%n", n,
-          pulse.getJsonObject("p99").getDouble("median"), ws.getJsonObject("p99").getDouble("median"), ratio);
+        compare(report, n, "", pulse, ws);
+        long limit = limitSeconds(n, warmup, interval, runs);
+        if (cClient != null) {
+          List<String> args0 = List.of(cClient, String.valueOf(node.httpPort()), "/api/ws", String.valueOf(n), subscribe,
+            String.valueOf(warmup), String.valueOf(interval), String.valueOf(runs));
+          JsonObject pulseC = lines(args0, runs, limit);
+          List<String> args1 = new ArrayList<>(args0);
+          args1.set(1, String.valueOf(peerPort));
+          args1.set(2, "/");
+          compare(report, n, " (C client)", pulseC, lines(args1, runs, limit));
+        }
+        if (floor != null) {
+          JsonObject raw = lines(List.of(floor, String.valueOf(n), "2", String.valueOf(warmup), String.valueOf(interval),
+            String.valueOf(runs)), runs, limit);
+          put(report, "raw TCP floor (C, 2 writer threads)", n, raw);
+          System.out.printf("%,d subscribers: raw TCP floor p99 %.2f ms (no WebSocket, no JSON: plain loopback TCP)%n", n,
+            raw.getJsonObject("p99").getDouble("median"));
+        }
       }
     } finally {
       if (peer != null) {
@@ -108,10 +129,6 @@ public final class FanOutBench {
   /** Runs a FanOutClient process against one server and returns what it measured. */
   private static JsonObject client(int port, String path, int n, String subscribe, int warmup, int interval, int runs,
                                    Path out) throws IOException, InterruptedException {
-    String lean = System.getProperty("fanout.c-client");
-    if (lean != null) {
-      return cClient(lean, port, path, n, subscribe, warmup, interval, runs);
-    }
     // apart from the benchmark files the report collects
     Path result = out.toAbsolutePath().getParent().resolve("fanout-clients").resolve(port + "-" + n + ".json");
     Files.deleteIfExists(result);
@@ -122,7 +139,7 @@ public final class FanOutBench {
       "--warmup", String.valueOf(warmup), "--interval", String.valueOf(interval), "--runs", String.valueOf(runs),
       "--out", result.toString()));
     Process process = new ProcessBuilder(command).inheritIO().start();
-    long limit = 120L + warmup + (long) interval * runs + n / 100;
+    long limit = limitSeconds(n, warmup, interval, runs);
     if (!process.waitFor(limit, TimeUnit.SECONDS)) {
       process.destroyForcibly();
       throw new IllegalStateException("the fan-out client (" + n + " subscribers to port " + port + ") did not finish in "
@@ -135,26 +152,53 @@ public final class FanOutBench {
     return new JsonObject(Files.readString(result));
   }
 
-  private static JsonObject cClient(String binary, int port, String path, int n, String subscribe, int warmup,
-                                    int interval, int runs) throws IOException, InterruptedException {
-    Process process = new ProcessBuilder(binary, String.valueOf(port), path, String.valueOf(n), subscribe,
-      String.valueOf(warmup), String.valueOf(interval), String.valueOf(runs)).redirectErrorStream(true).start();
-    java.util.regex.Pattern line = java.util.regex.Pattern.compile(
+  /** Pulse against the ws peer measured by the same client: both figures, and the ratio of their p99 delays. */
+  private static void compare(JsonObject report, int n, String client, JsonObject pulse, JsonObject ws) {
+    put(report, "Pulse" + client, n, pulse);
+    put(report, "ws peer" + client, n, ws);
+    double ratio = pulse.getJsonObject("p99").getDouble("median") / ws.getJsonObject("p99").getDouble("median");
+    report.put("ratio p99 Pulse/ws at " + n + client, ratio);
+    System.out.printf("%,d subscribers%s: Pulse p99 %.2f ms, ws peer p99 %.2f ms, ratio %.2f%n", n, client,
+      pulse.getJsonObject("p99").getDouble("median"), ws.getJsonObject("p99").getDouble("median"), ratio);
+  }
+
+  /**
+   * Runs one of the C programs (verticles/src/test/c: the lean client, the raw TCP floor) and collects its
+   * {@code run k: H held, M messages/s, delay ms p50 X p99 Y max Z} lines, as {@link FanOutClient} reports.
+   */
+  private static JsonObject lines(List<String> command, int runs, long limitSeconds) throws IOException,
+    InterruptedException {
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    // its output is read to its end: a program that hangs is stopped, so that the read ends
+    Thread watchdog = new Thread(() -> {
+      try {
+        if (!process.waitFor(limitSeconds, TimeUnit.SECONDS)) {
+          System.out.println(command.get(0) + " did not finish in " + limitSeconds + " s: stopped");
+          process.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        process.destroyForcibly();
+      }
+    }, "fan-out-watchdog");
+    watchdog.setDaemon(true);
+    watchdog.start();
+    Pattern line = Pattern.compile(
       "run \\d+: (\\d+) held, ([\\d.]+) messages/s, delay ms p50 ([\\d.]+) p99 ([\\d.]+) max ([\\d.]+)");
     List<double[]> rows = new ArrayList<>();
     try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       for (String l = reader.readLine(); l != null; l = reader.readLine()) {
         System.out.println(l);
-        java.util.regex.Matcher m = line.matcher(l);
+        Matcher m = line.matcher(l);
         if (m.find()) {
           rows.add(new double[]{Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2)),
             Double.parseDouble(m.group(3)), Double.parseDouble(m.group(4))});
         }
       }
     }
-    process.waitFor(60, TimeUnit.SECONDS);
+    process.waitFor();
     if (rows.size() != runs) {
-      throw new IllegalStateException("the C fan-out client reported " + rows.size() + " of " + runs + " runs");
+      throw new IllegalStateException(command.get(0) + " reported " + rows.size() + " of " + runs
+        + " runs; its output is above");
     }
     double[][] cols = new double[4][runs];
     for (int r = 0; r < runs; r++) {
@@ -162,9 +206,14 @@ public final class FanOutBench {
         cols[c][r] = rows.get(r)[c];
       }
     }
-    return new JsonObject().put("clients", n).put("held", BenchStats.stats(cols[0], "subscribers"))
+    return new JsonObject().put("held", BenchStats.stats(cols[0], "subscribers"))
       .put("messagesPerSecond", BenchStats.stats(cols[1], "messages/s")).put("p50", BenchStats.stats(cols[2], "ms"))
       .put("p99", BenchStats.stats(cols[3], "ms"));
+  }
+
+  /** How long a load client may take: connecting, warm-up and runs, with room for a loaded machine. */
+  private static long limitSeconds(int n, int warmup, int interval, int runs) {
+    return 120L + warmup + (long) interval * runs + n / 100;
   }
 
   private static void awaitListening(Process peer) throws IOException {

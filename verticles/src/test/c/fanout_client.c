@@ -1,0 +1,178 @@
+// The lean load client of io.pulse.bench.FanOutBench: N WebSocket subscribers on one epoll thread, in C, so that
+// the measuring side takes as little of the 2 shared cores as it can (the Java client, FanOutClient, takes more:
+// both are reported). Every text message carrying "sentNanos":<CLOCK_MONOTONIC ns> is timed against this
+// process's CLOCK_MONOTONIC (one clock for every process on the machine). Source addresses 127.0.0.2, .3, ...
+// (5,000 each), as the other load tools. Prints "N of N subscribers connected ..." then one line per run:
+// "run k: H held, M messages/s, delay ms p50 X p99 Y max Z", which FanOutBench reads.
+// Build: gcc -O2 -o fanout_client fanout_client.c
+// Args: port path clients subscribeJson warmupSeconds intervalSeconds runs
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <time.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/epoll.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+typedef struct { int fd; int up; int len; char buf[65536]; } Conn;
+
+static long *delays;
+static long count, capacity;
+static int recording;
+
+static long nowns(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec * 1000000000L + t.tv_nsec; }
+static int cmp(const void *a, const void *b) { long x = *(const long *) a, y = *(const long *) b; return x < y ? -1 : x > y; }
+
+/** Times the message's "sentNanos" stamp, if it has one. */
+static void record(const char *text, long n, long now) {
+  static const char key[] = "\"sentNanos\":";
+  const long kl = sizeof key - 1;
+  for (long i = 0; i + kl < n; i++) {
+    if (text[i] == '"' && memcmp(text + i, key, kl) == 0) {
+      long sent = 0;
+      for (long j = i + kl; j < n && text[j] >= '0' && text[j] <= '9'; j++) sent = sent * 10 + (text[j] - '0');
+      if (recording && count < capacity) delays[count++] = now - sent;
+      return;
+    }
+  }
+}
+
+/** Connects, upgrades to WebSocket (blocking, one at a time) and sends the masked subscribe frame. */
+static void open_subscriber(Conn *c, int i, struct sockaddr_in *server, const char *request, int requestLen,
+                            const unsigned char *frame, int frameLen) {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in local = {0};
+  local.sin_family = AF_INET;
+  local.sin_addr.s_addr = htonl(0x7f000002 + i / 5000);
+  if (bind(s, (void *) &local, sizeof local) || connect(s, (void *) server, sizeof *server)) { perror("fanout_client: connect"); exit(1); }
+  if (write(s, request, requestLen) != requestLen) { perror("fanout_client: handshake"); exit(1); }
+  char r[4096];
+  int got = 0;
+  for (;;) {
+    int k = read(s, r + got, sizeof r - 1 - got);
+    if (k <= 0) { fprintf(stderr, "fanout_client: the server closed during the handshake\n"); exit(1); }
+    got += k;
+    r[got] = 0;
+    char *end = strstr(r, "\r\n\r\n");
+    if (end) {
+      if (strncmp(r, "HTTP/1.1 101", 12) != 0) { fprintf(stderr, "fanout_client: no upgrade: %.80s\n", r); exit(1); }
+      c->len = got - (int) (end + 4 - r);
+      memcpy(c->buf, end + 4, c->len);
+      break;
+    }
+  }
+  if (frameLen > 0 && write(s, frame, frameLen) != frameLen) { perror("fanout_client: subscribe"); exit(1); }
+  fcntl(s, F_SETFL, O_NONBLOCK);
+  c->fd = s;
+  c->up = 1;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 8) { fprintf(stderr, "usage: fanout_client port path clients subscribeJson warmup interval runs\n"); return 2; }
+  int port = atoi(argv[1]), n = atoi(argv[3]);
+  const char *path = argv[2], *subscribe = argv[4];
+  int warmup = atoi(argv[5]), interval = atoi(argv[6]), runs = atoi(argv[7]);
+  capacity = (long) n * 4 * interval * 2 + 1000;
+  delays = malloc(capacity * sizeof(long));
+  Conn *conns = calloc(n, sizeof(Conn));
+  struct sockaddr_in server = {0};
+  server.sin_family = AF_INET;
+  server.sin_port = htons(port);
+  server.sin_addr.s_addr = htonl(0x7f000001);
+  char request[1024];
+  int requestLen = snprintf(request, sizeof request, "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
+    "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", path, port);
+  // a client's frames are masked (RFC 6455 5.3)
+  int sl = (int) strlen(subscribe), frameLen = 0;
+  unsigned char frame[1100], mask[4] = {1, 2, 3, 4};
+  if (sl > 1000) { fprintf(stderr, "fanout_client: subscribe message over 1000 bytes\n"); return 2; }
+  if (sl > 0) {
+    frame[frameLen++] = 0x81;
+    if (sl < 126) {
+      frame[frameLen++] = 0x80 | sl;
+    } else {
+      frame[frameLen++] = 0x80 | 126;
+      frame[frameLen++] = sl >> 8;
+      frame[frameLen++] = sl & 255;
+    }
+    memcpy(frame + frameLen, mask, 4);
+    frameLen += 4;
+    for (int i = 0; i < sl; i++) frame[frameLen++] = subscribe[i] ^ mask[i % 4];
+  }
+  int ep = epoll_create1(0), held = 0;
+  long t0 = nowns();
+  for (int i = 0; i < n; i++) {
+    open_subscriber(&conns[i], i, &server, request, requestLen, frame, frameLen);
+    struct epoll_event e = {.events = EPOLLIN, .data.u32 = i};
+    epoll_ctl(ep, EPOLL_CTL_ADD, conns[i].fd, &e);
+    held++;
+  }
+  printf("%d of %d subscribers connected to port %d in %.1f s (C client)\n", held, n, port, (nowns() - t0) / 1e9);
+  fflush(stdout);
+  long phaseEnd = nowns() + warmup * 1000000000L, messages = 0;
+  int run = -1;
+  struct epoll_event ev[512];
+  for (;;) {
+    long now = nowns();
+    if (now >= phaseEnd) {
+      if (run >= 0) {
+        qsort(delays, count, sizeof(long), cmp);
+        printf("run %d: %d held, %.0f messages/s, delay ms p50 %.2f p99 %.2f max %.2f\n", run + 1, held,
+               messages / (double) interval, count ? delays[count / 2] / 1e6 : 0,
+               count ? delays[(long) (count * 0.99)] / 1e6 : 0, count ? delays[count - 1] / 1e6 : 0);
+        fflush(stdout);
+      }
+      if (++run >= runs) return 0;
+      count = messages = 0;
+      recording = 1;
+      phaseEnd = now + interval * 1000000000L;
+    }
+    int k = epoll_wait(ep, ev, 512, 50);
+    now = nowns();
+    for (int j = 0; j < k; j++) {
+      Conn *c = &conns[ev[j].data.u32];
+      int r = read(c->fd, c->buf + c->len, sizeof c->buf - c->len);
+      if (r <= 0) {
+        if ((r == 0 || errno != EAGAIN) && c->up) {
+          c->up = 0;
+          held--;
+          epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+          close(c->fd);
+        }
+        continue;
+      }
+      c->len += r;
+      int off = 0;
+      // server frames are unmasked: opcode, length (7 bits, or 16 or 64 bits after it), payload
+      while (c->len - off >= 2) {
+        unsigned char *b = (unsigned char *) c->buf + off;
+        int opcode = b[0] & 15, header = 2;
+        long length = b[1] & 127;
+        if (length == 126) {
+          if (c->len - off < 4) break;
+          length = (b[2] << 8) | b[3];
+          header = 4;
+        } else if (length == 127) {
+          if (c->len - off < 10) break;
+          length = 0;
+          for (int q = 0; q < 8; q++) length = (length << 8) | b[2 + q];
+          header = 10;
+        }
+        if (length > (long) sizeof c->buf - header) { fprintf(stderr, "fanout_client: a frame over 64 KB\n"); exit(1); }
+        if (c->len - off < header + length) break;
+        if (opcode == 1) {
+          messages++;
+          record((char *) b + header, length, now);
+        }
+        off += header + (int) length;
+      }
+      memmove(c->buf, c->buf + off, c->len - off);
+      c->len -= off;
+    }
+  }
+}
