@@ -76,6 +76,11 @@ class PgStoreTest {
       long rows = await(second.pool().query("SELECT count(*) FROM pulse_schema_version").execute(), 30)
         .iterator().next().getLong(0);
       assertThat(rows).isEqualTo(Migrations.STEPS.size());
+      List<String> collations = new ArrayList<>();
+      await(first.pool().query("SELECT collation_name FROM information_schema.columns WHERE column_name = 'series' "
+        + "AND table_name IN ('pulse_results', 'pulse_series')").execute(), 30)
+        .forEach(row -> collations.add(row.getString(0)));
+      assertThat(collations).as("series keys compared bytewise (step 3)").containsExactly("C", "C");
     } finally {
       await(first.close(), 10);
       await(second.close(), 10);
