@@ -132,6 +132,9 @@ public final class PersistBench {
         String uri = "/api/history" + tier.params();
         waitForTier(tier, () -> await(get(http, uri), 300).toJsonObject());
       }
+      // as between the write runs: the rounds start with the write phase's garbage collected, not with a concurrent
+      // collection of it about to take a core from them
+      System.gc();
       for (Tier tier : tiers) {
         String uri = "/api/history" + tier.params();
         latency(report, tier, "REST", rounds, requests, () -> answered(http, uri));
