@@ -60,11 +60,21 @@ final class HistoryRoutes {
         return;
       }
     }
-    Buffer local = answerHere(query);
-    if (local != null) {
-      stats.increment("historyAnsweredHere");
-      ctx.response().putHeader("Content-Type", "application/json").end(local);
-      return;
+    long finest = recent.finestResolution(series);
+    if (finest > 0) {
+      // a series this gateway holds: checked here as the persist role would, answered here when the ring can
+      Buffer local;
+      try {
+        local = recent.answer(HistoryQuery.parse(query, finest));
+      } catch (HistoryQuery.BadQuery e) {
+        json(ctx, 400, new JsonObject().put("error", e.getMessage()));
+        return;
+      }
+      if (local != null) {
+        stats.increment("historyAnsweredHere");
+        ctx.response().putHeader("Content-Type", "application/json").end(local);
+        return;
+      }
     }
     vertx.eventBus().request(Addresses.HISTORY_QUERY, query, HISTORY_OPTIONS)
       .onSuccess(reply -> {
@@ -80,19 +90,6 @@ final class HistoryRoutes {
         }
       })
       .onFailure(err -> fail(ctx, err));
-  }
-
-  /** The answer from this gateway's ring, or null: not held whole here, or a bad query (the persist role says why). */
-  private Buffer answerHere(JsonObject query) {
-    long finest = recent.finestResolution(query.getString("series"));
-    if (finest == 0) {
-      return null;
-    }
-    try {
-      return recent.answer(HistoryQuery.parse(query, finest));
-    } catch (HistoryQuery.BadQuery e) {
-      return null;
-    }
   }
 
   private void series(RoutingContext ctx) {

@@ -26,7 +26,8 @@ final class RecentHistory {
   static final String TIER = "memory";
 
   private final int capacity;
-  private final Map<String, Map<Long, Ring>> rings = new ConcurrentHashMap<>();
+  /** Series, then resolution (sorted: the finest first) to its ring. */
+  private final Map<String, ConcurrentSkipListMap<Long, Ring>> rings = new ConcurrentHashMap<>();
 
   /** {@code capacity}: results kept per series and resolution; 0 keeps none (every query goes to the persist role). */
   RecentHistory(int capacity) {
@@ -53,8 +54,9 @@ final class RecentHistory {
 
   /** The finest resolution held for a series, 0 when none: a query naming none gets it, as on the persist role. */
   long finestResolution(String series) {
-    Map<Long, Ring> bySeries = rings.get(series);
-    return bySeries == null || bySeries.isEmpty() ? 0 : ((ConcurrentSkipListMap<Long, Ring>) bySeries).firstKey();
+    ConcurrentSkipListMap<Long, Ring> bySeries = rings.get(series);
+    Map.Entry<Long, Ring> finest = bySeries == null ? null : bySeries.firstEntry();
+    return finest == null ? 0 : finest.getKey();
   }
 
   /**

@@ -95,6 +95,9 @@ class HistoryRoutesTest {
       assertThat(r.getBoolean("final")).isTrue();
       assertThat(r.containsKey("published")).as("the gateway's delivery stamp is not history").isFalse();
     }
+    HttpResponse<String> bad = get("/api/history?series=ring.a&from=5&to=1");
+    assertThat(bad.statusCode()).as("checked here, as the persist role checks it").isEqualTo(400);
+    assertThat(new JsonObject(bad.body()).getString("error")).isEqualTo("'from' (5) is after 'to' (1)");
     assertThat(get("/api/history?series=ring.a&from=" + (first - 1000) + "&to=" + (first + 30_000)).statusCode())
       .as("no persist node for the part before the ring").isEqualTo(503);
     JsonObject fromPersist = new JsonObject().put("series", "from persist").put("results", new io.vertx.core.json.JsonArray());

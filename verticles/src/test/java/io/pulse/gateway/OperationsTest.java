@@ -102,9 +102,11 @@ class OperationsTest {
       .compose(resp -> resp.body().map(body -> resp.getHeader("Access-Control-Allow-Origin")))), 10);
     assertThat(header).isEqualTo("https://dash.example.org");
     RequestOptions other = new RequestOptions(allowed).putHeader("Origin", "https://evil.example.com");
-    int status = TestNodes.awaitAnswer(() -> http.request(other).compose(req -> req.send()
-      .compose(resp -> resp.body().map(body -> resp.statusCode()))), 10);
-    assertThat(status).isEqualTo(403);
+    Map.Entry<Integer, Buffer> refused = TestNodes.awaitAnswer(() -> http.request(other).compose(req -> req.send()
+      .compose(resp -> resp.body().map(body -> Map.entry(resp.statusCode(), body)))), 10);
+    assertThat(refused.getKey()).isEqualTo(403);
+    assertThat(refused.getValue().toJsonObject().getString("error"))
+      .isEqualTo("origin https://evil.example.com is not one of gateway.cors-origins");
   }
 
   private static Map.Entry<Integer, Buffer> get(String uri, String origin) {
