@@ -33,11 +33,7 @@ final class StreamEvent {
   /** {@link #ws} as UTF-8, encoded once: every socket's text frame wraps these bytes (see {@link #wsFrame}). */
   private final byte[] wsBytes;
 
-  StreamEvent(long id, Kind kind, JsonObject body) {
-    this(id, kind, body, body.encode());
-  }
-
-  /** {@code json}: {@code body} already encoded (the gateway encodes a final result once for history and streams). */
+  /** {@code json}: {@code body} encoded (the gateway encodes a final result once, for history and streams). */
   StreamEvent(long id, Kind kind, JsonObject body, String json) {
     this.id = id;
     this.kind = kind;

@@ -4,6 +4,7 @@ import io.pulse.model.Addresses;
 import io.pulse.model.Codecs;
 import io.pulse.model.HistoryQuery;
 import io.pulse.model.ResultBatch;
+import io.pulse.model.ResultRing;
 import io.pulse.model.RoleStats;
 import io.pulse.model.WindowResult;
 import io.vertx.core.Future;
@@ -203,7 +204,7 @@ public final class PersistVerticle extends VerticleBase {
       }
       Stored result = Stored.of(r); // encoded once, for every tier
       rings.computeIfAbsent(r.series(), k -> new TreeMap<>())
-        .computeIfAbsent(r.resolution(), k -> new ResultRing(ringSize)).add(result);
+        .computeIfAbsent(r.resolution(), k -> new ResultRing(ringSize)).put(r.start(), result.json());
       if (pgWriter != null) {
         pgWriter.offer(result);
       }

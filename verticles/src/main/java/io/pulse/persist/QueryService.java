@@ -1,6 +1,7 @@
 package io.pulse.persist;
 
 import io.pulse.model.HistoryQuery;
+import io.pulse.model.ResultRing;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -50,7 +51,9 @@ final class QueryService {
     if (ring != null) {
       long lo = Math.max(q.from(), ring.oldestStart());
       if (lo < q.to()) {
-        answer.add("memory", lo, q.to(), ring.range(lo, q.to()));
+        List<ResultStore.Raw> rows = new ArrayList<>();
+        ring.range(lo, q.to(), (start, json) -> rows.add(new ResultStore.Raw(start, json)));
+        answer.add("memory", lo, q.to(), rows);
       }
     }
     return ask(answer, "redis").compose(v -> ask(answer, "postgres")).map(v -> answer);
