@@ -190,7 +190,8 @@ public final class GatewayVerticle extends VerticleBase {
     JsonObject conf = config();
     HealthRoutes health = new HealthRoutes(vertx);
     SseEndpoint sse = new SseEndpoint(hub);
-    WsEndpoint ws = new WsEndpoint(hub, stats, GATEWAY_MAX_SUBSCRIPTIONS.intIn(conf), GATEWAY_MAX_MESSAGE_BYTES.intIn(conf));
+    WsEndpoint ws = new WsEndpoint(hub, stats, GATEWAY_MAX_SUBSCRIPTIONS.intIn(conf), GATEWAY_MAX_MESSAGE_BYTES.intIn(conf),
+      GATEWAY_WS_SHARED_FRAMES.booleanIn(conf));
     cors(router, GATEWAY_CORS_ORIGINS.listIn(conf), stats);
     router.get("/health").handler(health::live);
     router.get("/ready").handler(health::ready);

@@ -1,5 +1,6 @@
 package io.pulse.gateway;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocketFrame;
@@ -7,6 +8,7 @@ import io.vertx.core.http.WebSocketFrameType;
 import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
 import io.vertx.core.json.JsonObject;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -32,6 +34,7 @@ final class StreamEvent {
   private final String ws;
   /** {@link #ws} as UTF-8, encoded once: every socket's text frame wraps these bytes (see {@link #wsFrame}). */
   private final byte[] wsBytes;
+  private final ByteBuf wsWire;
 
   /** {@code json}: {@code body} encoded (the gateway encodes a final result once, for history and streams). */
   StreamEvent(long id, Kind kind, JsonObject body, String json) {
@@ -50,6 +53,32 @@ final class StreamEvent {
     this.sse = Buffer.buffer(sseText(id));
     this.ws = wsTextFor(id);
     this.wsBytes = ws.getBytes(StandardCharsets.UTF_8);
+    this.wsWire = wireFrame(wsBytes);
+  }
+
+  /**
+   * The whole WebSocket text frame as it goes on the wire, header included, in direct memory: a server's frames are
+   * not masked, so every socket gets the same bytes, built once. Each write takes a {@link ByteBuf#duplicate()} (its
+   * own indices over the shared bytes); the buffer cannot be released, the garbage collector frees it with the event.
+   */
+  private static ByteBuf wireFrame(byte[] payload) {
+    int n = payload.length;
+    ByteBuffer frame = ByteBuffer.allocateDirect((n < 126 ? 2 : n < 65_536 ? 4 : 10) + n);
+    frame.put((byte) 0x81); // FIN, text
+    if (n < 126) {
+      frame.put((byte) n);
+    } else if (n < 65_536) {
+      frame.put((byte) 126).putShort((short) n);
+    } else {
+      frame.put((byte) 127).putLong(n);
+    }
+    frame.put(payload).flip();
+    return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(frame));
+  }
+
+  /** {@link #wsFrame} as wire bytes, for the usual cursor only (null otherwise): see {@link #wireFrame}. */
+  ByteBuf wsWire(long cursor) {
+    return cursor == id ? wsWire.duplicate() : null;
   }
 
   /**

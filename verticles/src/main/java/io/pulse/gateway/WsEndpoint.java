@@ -1,6 +1,9 @@
 package io.pulse.gateway;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.pulse.model.RoleStats;
+import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
@@ -38,8 +41,12 @@ final class WsEndpoint {
   private final int maxSubscriptions;
   private final int maxMessageBytes;
 
-  WsEndpoint(StreamHub hub, RoleStats stats, int maxSubscriptions, int maxMessageBytes) {
+  /** Whether events go out as their shared wire frames (see {@link StreamEvent#wsWire}), written to the channel. */
+  private final boolean sharedFrames;
+
+  WsEndpoint(StreamHub hub, RoleStats stats, int maxSubscriptions, int maxMessageBytes, boolean sharedFrames) {
     this.hub = hub;
+    this.sharedFrames = sharedFrames;
     this.stats = stats;
     this.maxSubscriptions = maxSubscriptions;
     this.maxMessageBytes = maxMessageBytes;
@@ -54,7 +61,7 @@ final class WsEndpoint {
       return;
     }
     ctx.request().toWebSocket().onSuccess(ws -> {
-      WsClient client = new WsClient(ws, remote);
+      WsClient client = new WsClient(ws, remote, sharedFrames ? channelOf(ctx) : null);
       hub.add(client);
       ws.closeHandler(v -> hub.remove(client));
       ws.exceptionHandler(err -> hub.remove(client));
@@ -67,17 +74,32 @@ final class WsEndpoint {
     }).onFailure(err -> stats.increment("wsUpgradeFailed"));
   }
 
+  /**
+   * The Netty channel under a WebSocket just upgraded (the HTTP connection's: the upgrade keeps the channel), or null
+   * when Vert.x gives no access to it (the Vert.x write path is used then).
+   */
+  private static Channel channelOf(RoutingContext ctx) {
+    return ctx.request().connection() instanceof ConnectionBase connection ? connection.channel() : null;
+  }
+
   private final class WsClient extends StreamClient {
     private final ServerWebSocket ws;
+    /**
+     * Where shared frames are written, past Vert.x's write queue (null: not used). Written on this socket's event loop
+     * like everything else, only while the socket has room; in front of the frame encoder, which lets bytes through
+     * unchanged, as does permessage-deflate (a message without RSV1 is an uncompressed one, RFC 7692).
+     */
+    private final Channel channel;
     private final Set<String> patterns = new LinkedHashSet<>();
     private SeriesFilter filter;
     private long resolution;
     /** Whether the client asked (subscribe with "batch":true) for events due together as one JSON array. */
     private boolean batch;
 
-    WsClient(ServerWebSocket ws, String remote) {
+    WsClient(ServerWebSocket ws, String remote, Channel channel) {
       super("ws", remote, hub.updatesPerSecond());
       this.ws = ws;
+      this.channel = channel;
     }
 
     @Override
@@ -94,7 +116,8 @@ final class WsEndpoint {
 
     @Override
     boolean writeQueueFull() {
-      return !ws.isClosed() && ws.writeQueueFull();
+      // shared frames fill the channel's buffer, not Vert.x's queue: its writability counts as well
+      return !ws.isClosed() && (ws.writeQueueFull() || channel != null && !channel.isWritable());
     }
 
     @Override
@@ -103,14 +126,23 @@ final class WsEndpoint {
         return;
       }
       if (count == 1 || !batch) {
+        boolean shared = false;
         for (int i = 0; i < count; i++) {
           StreamEvent event = events.get(i);
-          if (event.size() < GatewayVerticle.MAX_FRAME_BYTES) {
+          boolean oneFrame = event.size() < GatewayVerticle.MAX_FRAME_BYTES;
+          ByteBuf wire = channel != null && oneFrame ? event.wsWire(cursors[i]) : null;
+          if (wire != null) {
+            channel.write(wire, channel.voidPromise());
+            shared = true;
+          } else if (oneFrame) {
             ws.writeFrame(event.wsFrame(cursors[i]));
           } else {
             // larger than one frame may be: Vert.x splits the message into continuation frames
             ws.writeTextMessage(event.wsText(cursors[i]));
           }
+        }
+        if (shared) {
+          channel.flush();
         }
         return;
       }

@@ -212,6 +212,9 @@ public final class ConfigKeys {
     "series patterns one WebSocket may subscribe to");
   public static final ConfigKey GATEWAY_MAX_MESSAGE_BYTES = new ConfigKey("gateway.max-message-bytes", POSITIVE_LONG, 65536L,
     "largest WebSocket message a client may send (answered with an error above it; frames above 1 MiB close the socket)");
+  public static final ConfigKey GATEWAY_WS_SHARED_FRAMES = new ConfigKey("gateway.ws-shared-frames", BOOLEAN, true,
+    "each event's WebSocket frame is built once and its bytes written to every socket; false: Vert.x builds and copies"
+      + " a frame per socket (about 10-15% slower at 10,000 subscribers)");
   public static final ConfigKey GATEWAY_CORS_ORIGINS = new ConfigKey("gateway.cors-origins", STRING_LIST, List.of(),
     "origins allowed to call the REST API and streams from other sites (\"*\" for any); empty: no CORS headers");
   public static final ConfigKey GATEWAY_JWT_SECRET = new ConfigKey("gateway.auth.jwt-secret", STRING, "",
@@ -256,7 +259,7 @@ public final class ConfigKeys {
   public static final List<ConfigKey> GATEWAY = List.of(
     GATEWAY_SSE_HEARTBEAT_MS, GATEWAY_STREAM_LOOPS, GATEWAY_MAX_UPDATES_PER_SECOND, GATEWAY_REPLAY_BUFFER,
     GATEWAY_HISTORY_RING_SIZE, GATEWAY_CLIENT_QUEUE, GATEWAY_SLOW_CLIENT_TIMEOUT_MS, GATEWAY_MAX_CONNECTIONS, GATEWAY_MAX_CONNECTIONS_PER_ADDRESS,
-    GATEWAY_MAX_SUBSCRIPTIONS, GATEWAY_MAX_MESSAGE_BYTES, GATEWAY_CORS_ORIGINS, GATEWAY_JWT_SECRET,
+    GATEWAY_MAX_SUBSCRIPTIONS, GATEWAY_MAX_MESSAGE_BYTES, GATEWAY_WS_SHARED_FRAMES, GATEWAY_CORS_ORIGINS, GATEWAY_JWT_SECRET,
     GATEWAY_TCP_BRIDGE_ENABLED, GATEWAY_TCP_BRIDGE_PORT, GATEWAY_TCP_BRIDGE_MAX_FRAME_BYTES, GATEWAY_ADVERTISED_URL);
 
   public static final List<ConfigKey> ALL = Stream.of(NODE, CLUSTER, SIMULATOR, INGEST, AGGREGATE, PERSIST, GATEWAY)

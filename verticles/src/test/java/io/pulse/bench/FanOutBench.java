@@ -75,6 +75,16 @@ public final class FanOutBench {
       String floor = System.getProperty("fanout.floor");
       for (String size : sizes) {
         int n = Integer.parseInt(size.trim());
+        if (cClient != null && Boolean.getBoolean("fanout.pulse-c-only")) {
+          // a quick A/B of gateway settings: Pulse measured by the C client only, no peer, no Java client
+          JsonObject pulseC = lines(List.of(cClient, String.valueOf(node.httpPort()), "/api/ws", String.valueOf(n),
+            subscribe, String.valueOf(warmup), String.valueOf(interval), String.valueOf(runs)), runs,
+            limitSeconds(n, warmup, interval, runs));
+          put(report, "Pulse (C client)", n, pulseC);
+          System.out.printf("%,d subscribers (C client): Pulse p50 %.2f ms, p99 %.2f ms%n", n,
+            pulseC.getJsonObject("p50").getDouble("median"), pulseC.getJsonObject("p99").getDouble("median"));
+          continue;
+        }
         JsonObject pulse = client(node.httpPort(), "/api/ws", n, subscribe, warmup, interval, runs, out);
         JsonObject ws = client(peerPort, "/", n, subscribe, warmup, interval, runs, out);
         compare(report, n, "", pulse, ws);

@@ -65,10 +65,15 @@ public final class PersistBench {
     await(adminPool.query("CREATE DATABASE " + db).execute(), 120);
     String url = "postgresql://postgres@127.0.0.1:5432/" + db;
     Pool pool = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(url)).using(admin).build();
-    PulseNode node = TestNodes.start(TestNodes.config("--node.roles=persist,gateway", "--node.drain-ms=0", "--http.port=0",
+    List<String> nodeOptions = new ArrayList<>(List.of("--node.roles=persist,gateway", "--node.drain-ms=0", "--http.port=0",
       "--simulator.enabled=false", "--persist.pg.enabled=true", "--persist.pg.url=" + url,
       "--persist.redis.url=redis://127.0.0.1:6379", "--persist.ring-size=600", "--gateway.history-ring-size=600", "--persist.buffer-max=2000000",
       "--persist.batch-size=10000", "--persist.data-dir=target/bench-data"));
+    // settings to try against the defaults, e.g. -Dbench.options="--persist.pg.pool-size=8 --persist.pg.in-flight=4"
+    nodeOptions.addAll(List.of(System.getProperty("bench.options", "").trim().split("\\s+"))
+      .stream().filter(o -> !o.isEmpty()).toList());
+    LOG.info("node options: {}", nodeOptions);
+    PulseNode node = TestNodes.start(TestNodes.config(nodeOptions.toArray(String[]::new)));
     JsonObject report = new JsonObject().put("benchmark", "persist").put("rowsPerRun", rows).put("writeRuns", runs)
       .put("queriesPerRound", requests).put("queryRounds", rounds);
     try {

@@ -5,6 +5,7 @@ import io.pulse.node.TestNodes;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -55,6 +56,10 @@ class WebSocketProtocolTest {
   }
 
   private static Socket open() {
+    return open(wsClient);
+  }
+
+  private static Socket open(WebSocketClient wsClient) {
     List<JsonObject> messages = new CopyOnWriteArrayList<>();
     WebSocket ws = TestNodes.await(wsClient.connect(new WebSocketConnectOptions().setHost("127.0.0.1")
       .setPort(node.httpPort()).setURI("/api/ws")).onSuccess(s -> s.textMessageHandler(t -> messages.add(new JsonObject(t)))), 10);
@@ -110,6 +115,37 @@ class WebSocketProtocolTest {
     assertThat(ids).containsAll(watcherIds.stream().filter(id -> id <= ids.get(ids.size() - 1)).toList());
     s.ws.close();
     watcher.ws.close();
+  }
+
+  @Test
+  @DisplayName("a client that negotiated permessage-deflate and one that did not get the same results, with the same "
+    + "ids, and both talk the protocol (the shared frames go out uncompressed, which the extension allows)")
+  void compressionNegotiated() {
+    WebSocketClient deflating = client.createWebSocketClient(new WebSocketClientOptions().setTryUsePerMessageCompression(true));
+    Socket compressed = open(deflating);
+    assertThat(compressed.ws.headers().get("sec-websocket-extensions")).as("the extension was agreed")
+      .contains("permessage-deflate");
+    Socket plain = open();
+    JsonObject subscribe = new JsonObject().put("op", "subscribe").put("series", new JsonArray().add("trade.*"))
+      .put("resolution", 100);
+    compressed.send(subscribe);
+    plain.send(subscribe);
+    TestNodes.waitUntil("both sockets have 20 results", 15_000,
+      () -> compressed.ofType("result").size() >= 20 && plain.ofType("result").size() >= 20);
+    // from the first id both have, each result comes to both, the same
+    long from = Math.max(compressed.ofType("result").get(0).getLong("id"), plain.ofType("result").get(0).getLong("id"));
+    long to = Math.min(compressed.lastEventId(), plain.lastEventId());
+    assertThat(to - from).isGreaterThan(5);
+    assertThat(inRange(compressed, from, to)).isEqualTo(inRange(plain, from, to)).isNotEmpty();
+    compressed.send(new JsonObject().put("op", "ping").put("id", 7));
+    TestNodes.waitUntil("pong over the compressed socket", 5_000, () -> !compressed.ofType("pong").isEmpty());
+    compressed.ws.close();
+    plain.ws.close();
+    TestNodes.await(deflating.close(), 10);
+  }
+
+  private static List<JsonObject> inRange(Socket socket, long from, long to) {
+    return socket.ofType("result").stream().filter(m -> m.getLong("id") >= from && m.getLong("id") <= to).toList();
   }
 
   @Test
