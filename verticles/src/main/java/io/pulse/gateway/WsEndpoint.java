@@ -1,7 +1,8 @@
 package io.pulse.gateway;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
 import io.pulse.model.RoleStats;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.core.http.ServerWebSocket;
@@ -75,31 +76,33 @@ final class WsEndpoint {
   }
 
   /**
-   * The Netty channel under a WebSocket just upgraded (the HTTP connection's: the upgrade keeps the channel), or null
-   * when Vert.x gives no access to it (the Vert.x write path is used then).
+   * Where a WebSocket just upgraded takes its frames' bytes: the pipeline place of its frame encoder (the upgrade keeps
+   * the HTTP connection's channel), so a write passes only what lies below the encoder (TLS, when on), not Vert.x's
+   * handler or the encoder; null when Vert.x gives no access to it (the Vert.x write path is used then).
    */
-  private static Channel channelOf(RoutingContext ctx) {
-    return ctx.request().connection() instanceof ConnectionBase connection ? connection.channel() : null;
+  private static ChannelHandlerContext channelOf(RoutingContext ctx) {
+    return ctx.request().connection() instanceof ConnectionBase connection
+      ? connection.channel().pipeline().context(WebSocketFrameEncoder.class) : null;
   }
 
   private final class WsClient extends StreamClient {
     private final ServerWebSocket ws;
     /**
      * Where shared frames are written, past Vert.x's write queue (null: not used). Written on this socket's event loop
-     * like everything else, only while the socket has room; in front of the frame encoder, which lets bytes through
-     * unchanged, as does permessage-deflate (a message without RSV1 is an uncompressed one, RFC 7692).
+     * like everything else, only while the socket has room, into the same outbound buffer as Vert.x's writes, so the
+     * order holds. They skip permessage-deflate: a message without RSV1 is an uncompressed one (RFC 7692).
      */
-    private final Channel channel;
+    private final ChannelHandlerContext frameOut;
     private final Set<String> patterns = new LinkedHashSet<>();
     private SeriesFilter filter;
     private long resolution;
     /** Whether the client asked (subscribe with "batch":true) for events due together as one JSON array. */
     private boolean batch;
 
-    WsClient(ServerWebSocket ws, String remote, Channel channel) {
+    WsClient(ServerWebSocket ws, String remote, ChannelHandlerContext frameOut) {
       super("ws", remote, hub.updatesPerSecond());
       this.ws = ws;
-      this.channel = channel;
+      this.frameOut = frameOut;
     }
 
     @Override
@@ -117,7 +120,7 @@ final class WsEndpoint {
     @Override
     boolean writeQueueFull() {
       // shared frames fill the channel's buffer, not Vert.x's queue: its writability counts as well
-      return !ws.isClosed() && (ws.writeQueueFull() || channel != null && !channel.isWritable());
+      return !ws.isClosed() && (ws.writeQueueFull() || frameOut != null && !frameOut.channel().isWritable());
     }
 
     @Override
@@ -130,9 +133,9 @@ final class WsEndpoint {
         for (int i = 0; i < count; i++) {
           StreamEvent event = events.get(i);
           boolean oneFrame = event.size() < GatewayVerticle.MAX_FRAME_BYTES;
-          ByteBuf wire = channel != null && oneFrame ? event.wsWire(cursors[i]) : null;
+          ByteBuf wire = frameOut != null && oneFrame ? event.wsWire(cursors[i]) : null;
           if (wire != null) {
-            channel.write(wire, channel.voidPromise());
+            frameOut.write(wire, frameOut.voidPromise());
             shared = true;
           } else if (oneFrame) {
             ws.writeFrame(event.wsFrame(cursors[i]));
@@ -142,7 +145,7 @@ final class WsEndpoint {
           }
         }
         if (shared) {
-          channel.flush();
+          frameOut.flush();
         }
         return;
       }
