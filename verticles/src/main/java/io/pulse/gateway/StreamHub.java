@@ -63,6 +63,9 @@ final class StreamHub {
   private final List<StreamClient> tickClients = new ArrayList<>();
   private final ArrayDeque<List<StreamEvent>> slices = new ArrayDeque<>();
   private boolean slicing;
+  /** Whether a fan-out pass is going through the groups (removals wait in {@link #leftDuringPass}). */
+  private boolean passing;
+  private final List<StreamClient> leftDuringPass = new ArrayList<>();
   /** The one-shot timer that flushes held events when the earliest of them is due (-1: none), and when. */
   private long dueTimer = -1;
   private long dueTimerAt;
@@ -164,6 +167,19 @@ final class StreamHub {
   }
 
   void remove(StreamClient client) {
+    if (passing) {
+      // a socket failing while the pass writes to it (its exception handler runs inside the write) leaves once the
+      // pass is over: the pass is going through its group; until then it gets nothing more
+      if (clients.contains(client) && !client.closed) {
+        client.closed = true;
+        leftDuringPass.add(client);
+      }
+      return;
+    }
+    detach(client);
+  }
+
+  private void detach(StreamClient client) {
     if (!clients.remove(client)) {
       return;
     }
@@ -209,12 +225,16 @@ final class StreamHub {
       }
       slice = merged;
     }
-    fanOut(slice);
-    if (!slices.isEmpty()) {
-      // a timer runs after the event loop's pending I/O; a task would run before it
-      vertx.setTimer(1, id -> nextSlice());
-    } else {
-      slicing = false;
+    try {
+      fanOut(slice);
+    } finally {
+      // whatever happened to this slice, the next one goes: a hub left "slicing" would never deliver again
+      if (!slices.isEmpty()) {
+        // a timer runs after the event loop's pending I/O; a task would run before it
+        vertx.setTimer(1, id -> nextSlice());
+      } else {
+        slicing = false;
+      }
     }
   }
 
@@ -225,6 +245,22 @@ final class StreamHub {
     }
     long started = System.nanoTime();
     long now = System.currentTimeMillis();
+    passing = true;
+    try {
+      pass(batch, now);
+    } finally {
+      passing = false;
+      leftDuringPass.forEach(this::detach);
+      leftDuringPass.clear();
+    }
+    // what one pass over this loop's clients costs: the delay of the last client served (mean: micros / passes)
+    stats.add("fanOutMicros", (System.nanoTime() - started) / 1000);
+    stats.increment("fanOutPasses");
+    reportCounters();
+  }
+
+  /** Writes the batch to every client that wants some of it: one pass over the groups. */
+  private void pass(List<StreamEvent> batch, long now) {
     List<StreamClient> broken = null;
     List<StreamEvent> wanted = new ArrayList<>();
     for (Set<StreamClient> members : groups.values()) {
@@ -241,6 +277,9 @@ final class StreamHub {
         continue;
       }
       for (StreamClient client : members) {
+        if (client.closed) {
+          continue;
+        }
         try {
           for (StreamEvent event : wanted) {
             offer(client, event, now);
@@ -257,13 +296,9 @@ final class StreamHub {
       }
     }
     if (broken != null) {
-      broken.forEach(this::remove);
+      leftDuringPass.addAll(broken);
       stats.add("brokenClients", broken.size());
     }
-    // what one pass over this loop's clients costs: the delay of the last client served (mean: micros / passes)
-    stats.add("fanOutMicros", (System.nanoTime() - started) / 1000);
-    stats.increment("fanOutPasses");
-    reportCounters();
   }
 
   /**

@@ -69,8 +69,10 @@ public final class PersistBench {
       "--simulator.enabled=false", "--persist.pg.enabled=true", "--persist.pg.url=" + url,
       "--persist.redis.url=redis://127.0.0.1:6379", "--persist.ring-size=600", "--gateway.history-ring-size=600", "--persist.buffer-max=2000000",
       "--persist.batch-size=10000", "--persist.data-dir=target/bench-data"));
-    // settings to try against the defaults, e.g. -Dbench.options="--persist.pg.pool-size=8 --persist.pg.in-flight=4"
-    nodeOptions.addAll(List.of(System.getProperty("bench.options", "").trim().split("\\s+"))
+    // settings to try against the defaults, e.g. BENCH_OPTIONS="--persist.pg.pool-size=8 --persist.pg.in-flight=4"
+    // scripts/bench-persist (or -Dbench.options=...)
+    String tried = System.getProperty("bench.options", System.getenv().getOrDefault("BENCH_OPTIONS", ""));
+    nodeOptions.addAll(List.of(tried.trim().split("\\s+"))
       .stream().filter(o -> !o.isEmpty()).toList());
     LOG.info("node options: {}", nodeOptions);
     PulseNode node = TestNodes.start(TestNodes.config(nodeOptions.toArray(String[]::new)));
