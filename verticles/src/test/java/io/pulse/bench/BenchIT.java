@@ -46,7 +46,9 @@ class BenchIT {
     JsonArray results = report.getJsonArray("results");
     List<String> fanOut = new ArrayList<>(List.of("Pulse 100 subscribers held", "Pulse 100 subscribers delay p50",
       "Pulse 100 subscribers delay p99", "ws peer 100 subscribers held", "ws peer 100 subscribers delay p50",
-      "ws peer 100 subscribers delay p99", "ratio p99 Pulse/ws at 100"));
+      "ws peer 100 subscribers delay p99", "ratio p99 Pulse/ws at 100", "Pulse 100 subscribers delay max",
+      "Pulse 100 subscribers server CPU", "Pulse 100 subscribers server heap used", "ws peer 100 subscribers server CPU",
+      "ws peer 100 subscribers server RSS"));
     if (onPath("gcc")) {
       // scripts/bench builds the lean C client and the raw TCP floor when gcc is here
       fanOut.addAll(List.of("Pulse (C client) 100 subscribers delay p99", "ws peer (C client) 100 subscribers delay p99",

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -70,6 +71,8 @@ public final class FanOutBench {
       peer = new ProcessBuilder("node", jsDir.resolve("fanout-peer.mjs").toString(), String.valueOf(peerPort))
         .redirectErrorStream(true).start();
       awaitListening(peer);
+      ProcessHandle gateway = ProcessHandle.current();
+      ProcessHandle peerProcess = peer.toHandle();
       String subscribe = "{\"op\":\"subscribe\",\"series\":[\"" + SERIES + "\"]}";
       String cClient = System.getProperty("fanout.c-client");
       String floor = System.getProperty("fanout.floor");
@@ -77,26 +80,28 @@ public final class FanOutBench {
         int n = Integer.parseInt(size.trim());
         if (cClient != null && Boolean.getBoolean("fanout.pulse-c-only")) {
           // a quick A/B of gateway settings: Pulse measured by the C client only, no peer, no Java client
-          JsonObject pulseC = lines(List.of(cClient, String.valueOf(node.httpPort()), "/api/ws", String.valueOf(n),
-            subscribe, String.valueOf(warmup), String.valueOf(interval), String.valueOf(runs)), runs,
-            limitSeconds(n, warmup, interval, runs));
+          JsonObject pulseC = measured(gateway, () -> lines(List.of(cClient, String.valueOf(node.httpPort()), "/api/ws",
+            String.valueOf(n), subscribe, String.valueOf(warmup), String.valueOf(interval), String.valueOf(runs)), runs,
+            limitSeconds(n, warmup, interval, runs)));
           put(report, "Pulse (C client)", n, pulseC);
-          System.out.printf("%,d subscribers (C client): Pulse p50 %.2f ms, p99 %.2f ms%n", n,
-            pulseC.getJsonObject("p50").getDouble("median"), pulseC.getJsonObject("p99").getDouble("median"));
+          System.out.printf("%,d subscribers (C client): Pulse p50 %.2f ms, p99 %.2f ms, max %.2f ms; %s%n", n,
+            pulseC.getJsonObject("p50").getDouble("median"), pulseC.getJsonObject("p99").getDouble("median"),
+            pulseC.getJsonObject("max").getDouble("median"), ServerUsage.describe(pulseC.getJsonObject("server")));
           continue;
         }
-        JsonObject pulse = client(node.httpPort(), "/api/ws", n, subscribe, warmup, interval, runs, out);
-        JsonObject ws = client(peerPort, "/", n, subscribe, warmup, interval, runs, out);
+        JsonObject pulse = measured(gateway, () -> client(node.httpPort(), "/api/ws", n, subscribe, warmup, interval, runs,
+          out));
+        JsonObject ws = measured(peerProcess, () -> client(peerPort, "/", n, subscribe, warmup, interval, runs, out));
         compare(report, n, "", pulse, ws);
         long limit = limitSeconds(n, warmup, interval, runs);
         if (cClient != null) {
           List<String> args0 = List.of(cClient, String.valueOf(node.httpPort()), "/api/ws", String.valueOf(n), subscribe,
             String.valueOf(warmup), String.valueOf(interval), String.valueOf(runs));
-          JsonObject pulseC = lines(args0, runs, limit);
+          JsonObject pulseC = measured(gateway, () -> lines(args0, runs, limit));
           List<String> args1 = new ArrayList<>(args0);
           args1.set(1, String.valueOf(peerPort));
           args1.set(2, "/");
-          compare(report, n, " (C client)", pulseC, lines(args1, runs, limit));
+          compare(report, n, " (C client)", pulseC, measured(peerProcess, () -> lines(args1, runs, limit)));
         }
         if (floor != null) {
           JsonObject raw = lines(List.of(floor, String.valueOf(n), "2", String.valueOf(warmup), String.valueOf(interval),
@@ -133,7 +138,17 @@ public final class FanOutBench {
     report.put(prefix + "held", measured.getJsonObject("held"))
       .put(prefix + "delay p50", measured.getJsonObject("p50"))
       .put(prefix + "delay p99", measured.getJsonObject("p99"))
+      .put(prefix + "delay max", measured.getJsonObject("max"))
       .put(prefix + "received", measured.getJsonObject("messagesPerSecond"));
+    JsonObject usage = measured.getJsonObject("server");
+    if (usage != null) {
+      // one value each (over the client's whole run), as figures, so that the report lists them
+      report.put(prefix + "server CPU", BenchStats.stats(new double[]{usage.getDouble("cpuPercent")}, "% of one core"))
+        .put(prefix + "server RSS", BenchStats.stats(new double[]{usage.getLong("rssMB")}, "MB"));
+      if (usage.containsKey("heapUsedMB")) {
+        report.put(prefix + "server heap used", BenchStats.stats(new double[]{usage.getLong("heapUsedMB")}, "MB"));
+      }
+    }
   }
 
   /** Runs a FanOutClient process against one server and returns what it measured. */
@@ -170,6 +185,17 @@ public final class FanOutBench {
     report.put("ratio p99 Pulse/ws at " + n + client, ratio);
     System.out.printf("%,d subscribers%s: Pulse p99 %.2f ms, ws peer p99 %.2f ms, ratio %.2f%n", n, client,
       pulse.getJsonObject("p99").getDouble("median"), ws.getJsonObject("p99").getDouble("median"), ratio);
+    System.out.printf("%,d subscribers%s: Pulse p50 %.2f ms, max %.2f ms, %s; ws peer p50 %.2f ms, max %.2f ms, %s%n",
+      n, client, pulse.getJsonObject("p50").getDouble("median"), pulse.getJsonObject("max").getDouble("median"),
+      ServerUsage.describe(pulse.getJsonObject("server")), ws.getJsonObject("p50").getDouble("median"),
+      ws.getJsonObject("max").getDouble("median"), ServerUsage.describe(ws.getJsonObject("server")));
+  }
+
+  /** Runs a client against a server process and adds what that process used meanwhile ({@link ServerUsage}). */
+  private static JsonObject measured(ProcessHandle server, Callable<JsonObject> client) throws Exception {
+    ServerUsage usage = ServerUsage.of(server);
+    JsonObject measured = client.call();
+    return measured.put("server", usage.end());
   }
 
   /**
@@ -201,7 +227,7 @@ public final class FanOutBench {
         Matcher m = line.matcher(l);
         if (m.find()) {
           rows.add(new double[]{Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2)),
-            Double.parseDouble(m.group(3)), Double.parseDouble(m.group(4))});
+            Double.parseDouble(m.group(3)), Double.parseDouble(m.group(4)), Double.parseDouble(m.group(5))});
         }
       }
     }
@@ -210,15 +236,15 @@ public final class FanOutBench {
       throw new IllegalStateException(command.get(0) + " reported " + rows.size() + " of " + runs
         + " runs; its output is above");
     }
-    double[][] cols = new double[4][runs];
+    double[][] cols = new double[5][runs];
     for (int r = 0; r < runs; r++) {
-      for (int c = 0; c < 4; c++) {
+      for (int c = 0; c < 5; c++) {
         cols[c][r] = rows.get(r)[c];
       }
     }
     return new JsonObject().put("held", BenchStats.stats(cols[0], "subscribers"))
       .put("messagesPerSecond", BenchStats.stats(cols[1], "messages/s")).put("p50", BenchStats.stats(cols[2], "ms"))
-      .put("p99", BenchStats.stats(cols[3], "ms"));
+      .put("p99", BenchStats.stats(cols[3], "ms")).put("max", BenchStats.stats(cols[4], "ms"));
   }
 
   /** How long a load client may take: connecting, warm-up and runs, with room for a loaded machine. */
