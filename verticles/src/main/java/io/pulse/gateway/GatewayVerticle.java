@@ -189,7 +189,7 @@ public final class GatewayVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     JsonObject conf = config();
     HealthRoutes health = new HealthRoutes(vertx);
-    SseEndpoint sse = new SseEndpoint(hub);
+    SseEndpoint sse = new SseEndpoint(hub, GATEWAY_SSE_SHARED_CHUNKS.booleanIn(conf));
     WsEndpoint ws = new WsEndpoint(hub, stats, GATEWAY_MAX_SUBSCRIPTIONS.intIn(conf), GATEWAY_MAX_MESSAGE_BYTES.intIn(conf),
       GATEWAY_WS_SHARED_FRAMES.booleanIn(conf));
     cors(router, GATEWAY_CORS_ORIGINS.listIn(conf), stats);

@@ -1,8 +1,13 @@
 package io.pulse.gateway;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.RoutingContext;
 
 import java.util.List;
@@ -18,9 +23,11 @@ import java.util.List;
 final class SseEndpoint {
 
   private final StreamHub hub;
+  private final boolean sharedChunks;
 
-  SseEndpoint(StreamHub hub) {
+  SseEndpoint(StreamHub hub, boolean sharedChunks) {
     this.hub = hub;
+    this.sharedChunks = sharedChunks;
   }
 
   void handle(RoutingContext ctx) {
@@ -57,7 +64,8 @@ final class SseEndpoint {
       .putHeader("Content-Type", "text/event-stream; charset=utf-8")
       .putHeader("Cache-Control", "no-cache")
       .putHeader("X-Accel-Buffering", "no");
-    SseClient client = new SseClient(response, remote, filter, resolution, hub.updatesPerSecond());
+    SseClient client = new SseClient(response, remote, filter, resolution, hub.updatesPerSecond(),
+      sharedChunks ? chunksOf(ctx) : null);
     hub.add(client);
     response.closeHandler(v -> hub.remove(client));
     response.exceptionHandler(err -> hub.remove(client));
@@ -72,16 +80,35 @@ final class SseEndpoint {
     }
   }
 
+  /**
+   * Where shared chunks go: just below the HTTP/1.1 response encoder, which would otherwise frame and copy each event
+   * for each stream (null: HTTP/2, HTTP/1.0 with no chunked encoding, or a pipeline without that encoder, where
+   * Vert.x's path is the only one).
+   */
+  private static ChannelHandlerContext chunksOf(RoutingContext ctx) {
+    return ctx.request().version() == HttpVersion.HTTP_1_1 && ctx.response().isChunked()
+      && ctx.request().connection() instanceof ConnectionBase connection
+      ? connection.channel().pipeline().context(HttpResponseEncoder.class) : null;
+  }
+
   private static final class SseClient extends StreamClient {
     private final HttpServerResponse response;
     private final SeriesFilter filter;
     private final long resolution;
+    /**
+     * Where shared chunks are written, past Vert.x's write path (null: not used). As for WebSocket frames: on this
+     * stream's event loop, only while neither Vert.x's queue nor the channel is full, into the same outbound buffer
+     * as Vert.x's own writes (the headers, notices, the last chunk), so the order holds; every chunk is whole.
+     */
+    private final ChannelHandlerContext chunkOut;
 
-    SseClient(HttpServerResponse response, String remote, SeriesFilter filter, long resolution, long updatesPerSecond) {
+    SseClient(HttpServerResponse response, String remote, SeriesFilter filter, long resolution, long updatesPerSecond,
+              ChannelHandlerContext chunkOut) {
       super("sse", remote, updatesPerSecond);
       this.response = response;
       this.filter = filter;
       this.resolution = resolution;
+      this.chunkOut = chunkOut;
     }
 
     @Override
@@ -97,7 +124,7 @@ final class SseEndpoint {
 
     @Override
     boolean writeQueueFull() {
-      return !response.closed() && response.writeQueueFull();
+      return !response.closed() && (response.writeQueueFull() || chunkOut != null && !chunkOut.channel().isWritable());
     }
 
     @Override
@@ -105,6 +132,27 @@ final class SseEndpoint {
       if (response.closed()) {
         return;
       }
+      // the head goes first, through Vert.x (the first write of a response sends it)
+      if (chunkOut == null || !response.headWritten()) {
+        writeThroughVertx(events, cursors, count);
+        return;
+      }
+      boolean shared = false;
+      for (int i = 0; i < count; i++) {
+        ByteBuf wire = events.get(i).sseWire(cursors[i]);
+        if (wire != null) {
+          chunkOut.write(wire, chunkOut.voidPromise());
+          shared = true;
+        } else {
+          response.write(events.get(i).sse(cursors[i]));
+        }
+      }
+      if (shared) {
+        chunkOut.flush();
+      }
+    }
+
+    private void writeThroughVertx(List<StreamEvent> events, long[] cursors, int count) {
       if (count == 1) {
         response.write(events.get(0).sse(cursors[0]));
         return;

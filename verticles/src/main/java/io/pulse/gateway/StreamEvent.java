@@ -35,6 +35,8 @@ final class StreamEvent {
   /** {@link #ws} as UTF-8, encoded once: every socket's text frame wraps these bytes (see {@link #wsFrame}). */
   private final byte[] wsBytes;
   private final ByteBuf wsWire;
+  /** {@link #sse} as one HTTP/1.1 chunk, framing included (see {@link #sseWire}). */
+  private final ByteBuf sseWire;
 
   /** {@code json}: {@code body} encoded (the gateway encodes a final result once, for history and streams). */
   StreamEvent(long id, Kind kind, JsonObject body, String json) {
@@ -51,6 +53,7 @@ final class StreamEvent {
     this.streamKey = series + '\u0000' + resolution;
     this.json = json;
     this.sse = Buffer.buffer(sseText(id));
+    this.sseWire = wireChunk(sse.getBytes());
     this.ws = wsTextFor(id);
     this.wsBytes = ws.getBytes(StandardCharsets.UTF_8);
     this.wsWire = wireFrame(wsBytes);
@@ -74,6 +77,22 @@ final class StreamEvent {
     }
     frame.put(payload).flip();
     return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(frame));
+  }
+
+  /**
+   * One HTTP/1.1 chunk as Netty's HTTP encoder writes it for a response in chunked transfer encoding, {@code
+   * <hex length>CRLF<bytes>CRLF}, in direct memory and shared by every stream like {@link #wireFrame}.
+   */
+  static ByteBuf wireChunk(byte[] payload) {
+    byte[] head = (Integer.toHexString(payload.length) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+    ByteBuffer chunk = ByteBuffer.allocateDirect(head.length + payload.length + 2);
+    chunk.put(head).put(payload).put((byte) '\r').put((byte) '\n').flip();
+    return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(chunk));
+  }
+
+  /** {@link #sse} as wire bytes of one chunk, for the usual cursor only (null otherwise): see {@link #wireChunk}. */
+  ByteBuf sseWire(long cursor) {
+    return cursor == id ? sseWire.duplicate() : null;
   }
 
   /** {@link #wsFrame} as wire bytes, for the usual cursor only (null otherwise): see {@link #wireFrame}. */

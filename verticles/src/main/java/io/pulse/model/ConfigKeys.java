@@ -28,7 +28,7 @@ public final class ConfigKeys {
     "port of the node's own /health, /ready and /metrics endpoints (every role, for probes and scrapes); 0: off");
   public static final ConfigKey NODE_DRAIN_MS = new ConfigKey("node.drain-ms", NON_NEGATIVE_LONG, 2000L,
     "on SIGTERM the node reports not-ready for this long before it stops its verticles, so traffic moves away");
-  public static final ConfigKey NODE_NATIVE_TRANSPORT = new ConfigKey("node.native-transport", BOOLEAN, false,
+  public static final ConfigKey NODE_NATIVE_TRANSPORT = new ConfigKey("node.native-transport", BOOLEAN, true,
     "true: sockets on Linux epoll where available (less CPU per socket write than Java NIO); false: Java NIO");
 
   public static final ConfigKey HTTP_HOST = new ConfigKey("http.host", STRING, "0.0.0.0",
@@ -215,6 +215,9 @@ public final class ConfigKeys {
   public static final ConfigKey GATEWAY_WS_SHARED_FRAMES = new ConfigKey("gateway.ws-shared-frames", BOOLEAN, true,
     "each event's WebSocket frame is built once and its bytes written to every socket; false: Vert.x builds and copies"
       + " a frame per socket (about 10-15% slower at 10,000 subscribers)");
+  public static final ConfigKey GATEWAY_SSE_SHARED_CHUNKS = new ConfigKey("gateway.sse-shared-chunks", BOOLEAN, true,
+    "each event's SSE chunk (chunked transfer framing included) is built once and its bytes written to every stream;"
+      + " false: Vert.x frames and copies the event per stream");
   public static final ConfigKey GATEWAY_CORS_ORIGINS = new ConfigKey("gateway.cors-origins", STRING_LIST, List.of(),
     "origins allowed to call the REST API and streams from other sites (\"*\" for any); empty: no CORS headers");
   public static final ConfigKey GATEWAY_JWT_SECRET = new ConfigKey("gateway.auth.jwt-secret", STRING, "",
@@ -259,7 +262,8 @@ public final class ConfigKeys {
   public static final List<ConfigKey> GATEWAY = List.of(
     GATEWAY_SSE_HEARTBEAT_MS, GATEWAY_STREAM_LOOPS, GATEWAY_MAX_UPDATES_PER_SECOND, GATEWAY_REPLAY_BUFFER,
     GATEWAY_HISTORY_RING_SIZE, GATEWAY_CLIENT_QUEUE, GATEWAY_SLOW_CLIENT_TIMEOUT_MS, GATEWAY_MAX_CONNECTIONS, GATEWAY_MAX_CONNECTIONS_PER_ADDRESS,
-    GATEWAY_MAX_SUBSCRIPTIONS, GATEWAY_MAX_MESSAGE_BYTES, GATEWAY_WS_SHARED_FRAMES, GATEWAY_CORS_ORIGINS, GATEWAY_JWT_SECRET,
+    GATEWAY_MAX_SUBSCRIPTIONS, GATEWAY_MAX_MESSAGE_BYTES, GATEWAY_WS_SHARED_FRAMES, GATEWAY_SSE_SHARED_CHUNKS,
+    GATEWAY_CORS_ORIGINS, GATEWAY_JWT_SECRET,
     GATEWAY_TCP_BRIDGE_ENABLED, GATEWAY_TCP_BRIDGE_PORT, GATEWAY_TCP_BRIDGE_MAX_FRAME_BYTES, GATEWAY_ADVERTISED_URL);
 
   public static final List<ConfigKey> ALL = Stream.of(NODE, CLUSTER, SIMULATOR, INGEST, AGGREGATE, PERSIST, GATEWAY)

@@ -32,7 +32,7 @@ import java.util.regex.Pattern;
  * C server with 2 writer threads: the least any server can take on this machine, no WebSocket and no JSON.
  *
  * <p>Arguments: sizes (comma-separated, 1000,10000) warmupSeconds intervalSeconds runs outputJson [jsDir [node
- * options...]], e.g. {@code --node.native-transport=true} to measure the gateway on epoll.
+ * options...]], e.g. {@code --node.native-transport=false} to measure the gateway on Java NIO instead of epoll.
  * Needs {@code node} and {@code npm ci} done in jsDir (scripts/bench does it).
  */
 public final class FanOutBench {

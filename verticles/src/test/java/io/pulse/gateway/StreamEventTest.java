@@ -2,7 +2,16 @@ package io.pulse.gateway;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocket08FrameEncoder;
 import io.vertx.core.json.JsonObject;
@@ -41,6 +50,35 @@ class StreamEventTest {
     assertThat(second.isDirect()).as("direct memory: no copy per socket on the way to the kernel").isTrue();
     assertThat(new String(expected, expected.length - event.wsText(42).getBytes(StandardCharsets.UTF_8).length,
       event.wsText(42).getBytes(StandardCharsets.UTF_8).length, StandardCharsets.UTF_8)).isEqualTo(event.wsText(42));
+  }
+
+  @ParameterizedTest(name = "a label of {0} characters")
+  @ValueSource(ints = {1, 60, 5_000, 70_000})
+  @DisplayName("the shared SSE chunk is byte for byte what Netty's HTTP/1.1 encoder writes for the event in a chunked "
+    + "response (hex length, CRLF, bytes, CRLF), and the response still ends as that encoder ends it")
+  void sharedChunkIsNettysChunk(int labelLength) {
+    JsonObject body = new JsonObject().put("series", "svc.é").put("resolution", 1000).put("start", 5)
+      .put("final", true).put("label", "ü".repeat(labelLength));
+    StreamEvent event = new StreamEvent(42, StreamEvent.Kind.RESULT, body, body.encode());
+
+    EmbeddedChannel netty = new EmbeddedChannel(new HttpResponseEncoder());
+    DefaultHttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+    head.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+    netty.writeOutbound(head);
+    drain(netty);
+    netty.writeOutbound(new DefaultHttpContent(Unpooled.wrappedBuffer(event.sse(42).getBytes())));
+    byte[] expected = drain(netty);
+
+    ByteBuf first = event.sseWire(42);
+    assertThat(ByteBufUtil.getBytes(first)).isEqualTo(expected);
+    first.skipBytes(first.readableBytes());
+    first.release();
+    assertThat(ByteBufUtil.getBytes(event.sseWire(42))).isEqualTo(expected);
+    assertThat(event.sseWire(42).isDirect()).isTrue();
+    assertThat(event.sseWire(43)).as("another cursor: built for it, not shared").isNull();
+    // written below the encoder, the shared chunks leave its state as it was: the last chunk still follows
+    netty.writeOutbound(LastHttpContent.EMPTY_LAST_CONTENT);
+    assertThat(new String(drain(netty), StandardCharsets.US_ASCII)).isEqualTo("0\r\n\r\n");
   }
 
   @ParameterizedTest(name = "cursor {0}")

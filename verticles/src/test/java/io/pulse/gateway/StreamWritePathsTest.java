@@ -1,0 +1,71 @@
+package io.pulse.gateway;
+
+import io.pulse.node.PulseNode;
+import io.pulse.node.TestNodes;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Both write paths of each stream kind: the bytes built once and shared by every connection
+ * ({@code gateway.sse-shared-chunks}, {@code gateway.ws-shared-frames}, the default) and Vert.x's own write path
+ * (both {@code false}). Either way an SSE and a WebSocket client see the same events under the same ids, and the SSE
+ * response stays a well-formed chunked HTTP/1.1 stream (the client's HTTP parser would fail on a broken chunk).
+ */
+class StreamWritePathsTest {
+
+  @ParameterizedTest(name = "shared bytes: {0}")
+  @ValueSource(booleans = {true, false})
+  @DisplayName("an SSE and a WebSocket client receive the same events under the same ids, on either write path")
+  void sameEventsOnEitherPath(boolean shared) {
+    PulseNode node = TestNodes.start(TestNodes.config("--http.port=0", "--simulator.rate=400",
+      "--aggregate.resolutions=100", "--aggregate.allowed-lateness-ms=20", "--simulator.symbols=BTCUSDT,ETHUSDT",
+      "--simulator.services=checkout", "--gateway.sse-shared-chunks=" + shared, "--gateway.ws-shared-frames=" + shared));
+    Vertx client = Vertx.vertx();
+    try {
+      SseTestClient sse = SseTestClient.connect(client.createHttpClient(new HttpClientOptions().setKeepAlive(false)),
+        node.httpPort(), "/api/stream?series=trade.*&resolution=100ms", null);
+      List<JsonObject> wsMessages = new CopyOnWriteArrayList<>();
+      WebSocket ws = TestNodes.await(client.createWebSocketClient().connect(new WebSocketConnectOptions()
+          .setHost("127.0.0.1").setPort(node.httpPort()).setURI("/api/ws"))
+        .onSuccess(s -> s.textMessageHandler(t -> wsMessages.add(new JsonObject(t)))), 10);
+      ws.writeTextMessage(new JsonObject().put("op", "subscribe").put("series", new JsonArray().add("trade.*"))
+        .put("resolution", "100ms").encode());
+
+      TestNodes.waitUntil("both clients receive 20 events", 15_000,
+        () -> sse.events.size() >= 20 && wsMessages.stream().filter(m -> "result".equals(m.getString("type"))).count() >= 20);
+      sse.close();
+      ws.close();
+
+      Map<Long, JsonObject> bySse = new TreeMap<>();
+      sse.events.forEach(e -> bySse.put(e.id(), e.data()));
+      Map<Long, JsonObject> byWs = new TreeMap<>();
+      wsMessages.stream().filter(m -> "result".equals(m.getString("type")))
+        .forEach(m -> byWs.put(m.getLong("id"), m.getJsonObject("data")));
+      List<Long> common = bySse.keySet().stream().filter(byWs::containsKey).toList();
+      assertThat(common).as("ids both clients saw").hasSizeGreaterThanOrEqualTo(10);
+      for (Long id : common) {
+        assertThat(bySse.get(id)).as("event %d", id).isEqualTo(byWs.get(id));
+      }
+      List<Long> sseIds = sse.events.stream().map(SseTestClient.Event::id).toList();
+      assertThat(sseIds).as("SSE ids strictly increase").isSorted().doesNotHaveDuplicates();
+      assertThat(sse.events).allSatisfy(e -> assertThat(e.data().getString("series")).startsWith("trade."));
+    } finally {
+      TestNodes.await(client.close(), 10);
+      TestNodes.stop(node);
+    }
+  }
+}
