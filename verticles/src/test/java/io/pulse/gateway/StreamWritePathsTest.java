@@ -8,7 +8,10 @@ import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetSocket;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -16,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -63,6 +67,42 @@ class StreamWritePathsTest {
       List<Long> sseIds = sse.events.stream().map(SseTestClient.Event::id).toList();
       assertThat(sseIds).as("SSE ids strictly increase").isSorted().doesNotHaveDuplicates();
       assertThat(sse.events).allSatisfy(e -> assertThat(e.data().getString("series")).startsWith("trade."));
+    } finally {
+      TestNodes.await(client.close(), 10);
+      TestNodes.stop(node);
+    }
+  }
+
+  @Test
+  @DisplayName("an HTTP/1.0 SSE client, which has no chunked encoding, gets the plain event stream with no chunk framing")
+  void http10StreamHasNoChunkFraming() {
+    PulseNode node = TestNodes.start(TestNodes.config("--http.port=0", "--simulator.rate=400",
+      "--aggregate.resolutions=100", "--aggregate.allowed-lateness-ms=20", "--simulator.symbols=BTCUSDT",
+      "--simulator.services=checkout"));
+    Vertx client = Vertx.vertx();
+    try {
+      Buffer received = Buffer.buffer();
+      NetSocket socket = TestNodes.await(client.createNetClient().connect(node.httpPort(), "127.0.0.1"), 10);
+      socket.handler(b -> {
+        synchronized (received) {
+          received.appendBuffer(b);
+        }
+      });
+      socket.write("GET /api/stream?series=trade.*&resolution=100ms HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+      TestNodes.waitUntil("ten events arrive", 15_000, () -> {
+        synchronized (received) {
+          return received.toString().split("\nid: ", -1).length > 10;
+        }
+      });
+      socket.close();
+      String text;
+      synchronized (received) {
+        text = received.toString();
+      }
+      assertThat(text).startsWith("HTTP/1.0 200").doesNotContainIgnoringCase("transfer-encoding");
+      String body = text.substring(text.indexOf("\r\n\r\n") + 4);
+      assertThat(body).as("no chunk-size lines in the body").doesNotContainPattern(Pattern.compile("(?m)^[0-9a-f]+\r$"));
+      assertThat(body).doesNotContain("\r");
     } finally {
       TestNodes.await(client.close(), 10);
       TestNodes.stop(node);
