@@ -31,10 +31,7 @@ class StreamEventTest {
   @DisplayName("the shared WebSocket frame is byte for byte what Netty's server-side frame encoder writes, for each "
     + "length form (7-bit, 16-bit, 64-bit), and every write gets its own copy of the indices")
   void sharedFrameIsNettysFrame(int labelLength) {
-    // a label with multi-byte characters: the frame's length counts UTF-8 bytes, not characters
-    JsonObject body = new JsonObject().put("series", "svc.é").put("resolution", 1000).put("start", 5)
-      .put("final", true).put("label", "ü".repeat(labelLength));
-    StreamEvent event = new StreamEvent(42, StreamEvent.Kind.RESULT, body, body.encode());
+    StreamEvent event = eventWithLabel(labelLength);
 
     EmbeddedChannel netty = new EmbeddedChannel(new WebSocket08FrameEncoder(false));
     netty.writeOutbound(new TextWebSocketFrame(event.wsText(42)));
@@ -57,9 +54,7 @@ class StreamEventTest {
   @DisplayName("the shared SSE chunk is byte for byte what Netty's HTTP/1.1 encoder writes for the event in a chunked "
     + "response (hex length, CRLF, bytes, CRLF), and the response still ends as that encoder ends it")
   void sharedChunkIsNettysChunk(int labelLength) {
-    JsonObject body = new JsonObject().put("series", "svc.é").put("resolution", 1000).put("start", 5)
-      .put("final", true).put("label", "ü".repeat(labelLength));
-    StreamEvent event = new StreamEvent(42, StreamEvent.Kind.RESULT, body, body.encode());
+    StreamEvent event = eventWithLabel(labelLength);
 
     EmbeddedChannel netty = new EmbeddedChannel(new HttpResponseEncoder());
     DefaultHttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
@@ -89,6 +84,13 @@ class StreamEventTest {
     StreamEvent event = new StreamEvent(42, StreamEvent.Kind.RESULT, body, body.encode());
     assertThat(event.wsWire(cursor)).isNull();
     assertThat(new JsonObject(event.wsText(cursor)).getLong("id")).isEqualTo(cursor);
+  }
+
+  /** Event 42 with a label of multi-byte characters: wire lengths count UTF-8 bytes, not characters. */
+  private static StreamEvent eventWithLabel(int labelLength) {
+    JsonObject body = new JsonObject().put("series", "svc.é").put("resolution", 1000).put("start", 5)
+      .put("final", true).put("label", "ü".repeat(labelLength));
+    return new StreamEvent(42, StreamEvent.Kind.RESULT, body, body.encode());
   }
 
   private static byte[] drain(EmbeddedChannel channel) {

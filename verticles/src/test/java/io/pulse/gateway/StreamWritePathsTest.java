@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -35,9 +36,7 @@ class StreamWritePathsTest {
   @ValueSource(booleans = {true, false})
   @DisplayName("an SSE and a WebSocket client receive the same events under the same ids, on either write path")
   void sameEventsOnEitherPath(boolean shared) {
-    PulseNode node = TestNodes.start(TestNodes.config("--http.port=0", "--simulator.rate=400",
-      "--aggregate.resolutions=100", "--aggregate.allowed-lateness-ms=20", "--simulator.symbols=BTCUSDT,ETHUSDT",
-      "--simulator.services=checkout", "--gateway.sse-shared-chunks=" + shared, "--gateway.ws-shared-frames=" + shared));
+    PulseNode node = startNode("--gateway.sse-shared-chunks=" + shared, "--gateway.ws-shared-frames=" + shared);
     Vertx client = Vertx.vertx();
     try {
       SseTestClient sse = SseTestClient.connect(client.createHttpClient(new HttpClientOptions().setKeepAlive(false)),
@@ -76,9 +75,7 @@ class StreamWritePathsTest {
   @Test
   @DisplayName("an HTTP/1.0 SSE client, which has no chunked encoding, gets the plain event stream with no chunk framing")
   void http10StreamHasNoChunkFraming() {
-    PulseNode node = TestNodes.start(TestNodes.config("--http.port=0", "--simulator.rate=400",
-      "--aggregate.resolutions=100", "--aggregate.allowed-lateness-ms=20", "--simulator.symbols=BTCUSDT",
-      "--simulator.services=checkout"));
+    PulseNode node = startNode();
     Vertx client = Vertx.vertx();
     try {
       Buffer received = Buffer.buffer();
@@ -107,5 +104,14 @@ class StreamWritePathsTest {
       TestNodes.await(client.close(), 10);
       TestNodes.stop(node);
     }
+  }
+
+  /** A node with every role whose simulator publishes 100 ms results of two symbols, plus the given settings. */
+  private static PulseNode startNode(String... settings) {
+    List<String> options = new ArrayList<>(List.of("--http.port=0", "--simulator.rate=400",
+      "--aggregate.resolutions=100", "--aggregate.allowed-lateness-ms=20", "--simulator.symbols=BTCUSDT,ETHUSDT",
+      "--simulator.services=checkout"));
+    options.addAll(List.of(settings));
+    return TestNodes.start(TestNodes.config(options.toArray(String[]::new)));
   }
 }
