@@ -3,6 +3,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 JAR="$ROOT/target/pulse.jar"
 # Hazelcast runs without these, but warns and loses some speed on Java 17
 PULSE_JVM_OPTS="${PULSE_JVM_OPTS:---add-modules java.se --add-exports java.base/jdk.internal.ref=ALL-UNNAMED --add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED --add-opens java.management/sun.management=ALL-UNNAMED --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED}"
+# JAVA_OPTS: more JVM options on top of those (heap, log levels), e.g. JAVA_OPTS=-Xmx2g scripts/run
+PULSE_JVM_OPTS="$PULSE_JVM_OPTS ${JAVA_OPTS:-}"
 
 build_if_needed() {
   local newer=""
