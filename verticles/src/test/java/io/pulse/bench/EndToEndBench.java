@@ -26,10 +26,15 @@ import static io.pulse.node.TestNodes.await;
  * End-to-end benchmark: one reading sent with {@code POST /api/ingest} to the time the first update of its window
  * reaches a WebSocket subscriber of {@code /api/ws}, through ingest, aggregation (a provisional result every
  * {@code aggregate.provisional-interval-ms}, 250 ms by default) and the gateway, all on one node in this JVM; the
- * client has a Vert.x of its own. Each probe writes to a series of its own, so its first update is unambiguous; probes
- * follow one another after a random pause of 0-100 ms, so that they land at every phase of the aggregator's tick.
+ * client has a Vert.x of its own. Each probe writes to a series of its own, so its first update is unambiguous. A
+ * probe starts just after the previous one's update arrived, that is just after a tick of the aggregator; a random
+ * pause spread evenly over one tick interval puts the probes at every phase of the tick alike (a pause shorter than
+ * the interval makes every probe wait most of a tick). So a delay is the wait for the next tick, evenly spread over
+ * 0 to the interval, plus the pipeline's own time: p50 is about half the interval plus the pipeline.
  *
- * <p>Arguments: probesPerRun runs outputJson. Each run gives p50 and p99; the report holds their median and spread.
+ * <p>Arguments: probesPerRun runs outputJson [provisionalIntervalMs, 250 by default: the node's
+ * {@code aggregate.provisional-interval-ms}; a short one shows the pipeline's own time]. Each run gives p50 and p99;
+ * the report holds their median and spread.
  */
 public final class EndToEndBench {
 
@@ -37,10 +42,12 @@ public final class EndToEndBench {
     int probes = args.length > 0 ? Integer.parseInt(args[0]) : 100;
     int runs = args.length > 1 ? Integer.parseInt(args[1]) : 5;
     Path out = Path.of(args.length > 2 ? args[2] : "target/bench/end-to-end.json");
+    int intervalMs = args.length > 3 ? Integer.parseInt(args[3]) : 250;
     int ingestPort = TestNodes.freePort();
     PulseNode node = TestNodes.start(TestNodes.config("--node.roles=ingest,aggregate,gateway", "--node.drain-ms=0", "--http.port=0",
       "--http.host=127.0.0.1", "--simulator.enabled=false", "--ingest.push.enabled=true",
-      "--ingest.http.host=127.0.0.1", "--ingest.http.port=" + ingestPort));
+      "--ingest.http.host=127.0.0.1", "--ingest.http.port=" + ingestPort,
+      "--aggregate.provisional-interval-ms=" + intervalMs));
     Vertx vertx = Vertx.vertx();
     String prefix = "bench.e2e." + UUID.randomUUID().toString().substring(0, 6) + ".";
     Map<String, Promise<Long>> waiting = new ConcurrentHashMap<>();
@@ -69,12 +76,12 @@ public final class EndToEndBench {
 
       int k = 0;
       for (int i = 0; i < Math.max(5, probes / 5); i++) {
-        probe(http, waiting, prefix + "warmup." + k++);
+        probe(http, waiting, prefix + "warmup." + k++, intervalMs);
       }
       for (int r = 0; r < runs; r++) {
         double[] ms = new double[probes];
         for (int i = 0; i < probes; i++) {
-          ms[i] = probe(http, waiting, prefix + k++) / 1e6;
+          ms[i] = probe(http, waiting, prefix + k++, intervalMs) / 1e6;
         }
         Arrays.sort(ms);
         p50[r] = ms[probes / 2];
@@ -89,6 +96,7 @@ public final class EndToEndBench {
     }
     JsonObject report = new JsonObject().put("benchmark", "end-to-end").put("probesPerRun", probes).put("runs", runs)
       .put("path", "POST /api/ingest -> aggregate (provisional result) -> gateway -> WebSocket /api/ws, one node")
+      .put("provisionalIntervalMs", intervalMs)
       .put("delay p50", BenchStats.stats(p50, "ms")).put("delay p99", BenchStats.stats(p99, "ms"))
       .put("loadAverage", Files.readString(Path.of("/proc/loadavg")).trim());
     Files.createDirectories(out.toAbsolutePath().getParent());
@@ -114,8 +122,9 @@ public final class EndToEndBench {
   }
 
   /** Sends one reading to a new series and waits for its first update at the subscriber; nanoseconds between. */
-  private static long probe(HttpClient http, Map<String, Promise<Long>> waiting, String series) throws InterruptedException {
-    Thread.sleep(ThreadLocalRandom.current().nextInt(101));
+  private static long probe(HttpClient http, Map<String, Promise<Long>> waiting, String series, int intervalMs)
+    throws InterruptedException {
+    Thread.sleep(ThreadLocalRandom.current().nextInt(intervalMs));
     Promise<Long> received = Promise.promise();
     waiting.put(series, received);
     String body = "[{\"series\":\"" + series + "\",\"timestamp\":" + System.currentTimeMillis() + ",\"value\":1.5}]";
