@@ -353,7 +353,7 @@ async function refreshCluster() {
       const gw = counters.gateway || {};
       const rate = v => Math.round(v || 0).toLocaleString('en');
       const cells = [n.node, (n.roles || []).join(', '), rate(rates.ingest?.samplesIn),
-        rate(rates.gateway?.resultsIn), String((gw.sseClients || 0) + (gw.wsClients || 0))];
+        rate(rates.gateway?.resultsIn), String(['sse', 'ws', 'sockjs', 'tcp'].reduce((sum, kind) => sum + (gw['clients.' + kind] || 0), 0))];
       for (const c of cells) { const td = document.createElement('td'); td.textContent = c; td.title = c; tr.append(td); }
       return tr;
     }));

@@ -49,6 +49,10 @@ try {
   await page.waitForFunction(() => /memory only/.test(document.querySelector('#storage').textContent), null,
     { timeout: 20000 });
   step('storage state shown: ' + await page.textContent('#storage'));
+  // this page is a SockJS client of the node's gateway: the cluster table counts it
+  await page.waitForFunction(() => [...document.querySelectorAll('#cluster-rows tr')]
+    .some(tr => Number(tr.children[4].textContent) >= 1), null, { timeout: 20000 });
+  step('cluster table counts this page among the clients');
 
   const row = '#overview-rows tr[data-series="trade.BTCUSDT"]';
   await page.waitForSelector(row + '[data-value]', { timeout: 20000 });
