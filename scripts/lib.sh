@@ -43,11 +43,11 @@ stop_node() {
   rm -f "$pidfile"
 }
 
-# wait_ready I: waits until node I logs that it is ready (60 s at most)
+# wait_ready I [BEFORE]: waits until node I's log holds more than BEFORE "ready" lines (60 s at most)
 wait_ready() {
-  local i="$1" log="$CLUSTER_DIR/node-$1.log" before="${2:-0}"
+  local i="$1" log="$CLUSTER_DIR/node-$1.log" before="${2:-0}" count
   for _ in $(seq 1 300); do
-    n=$(grep -c "ready with roles" "$log" 2>/dev/null || true); [ "${n:-0}" -gt "$before" ] && return 0
+    count=$(grep -c "ready with roles" "$log" 2>/dev/null || true); [ "${count:-0}" -gt "$before" ] && return 0
     grep -q "ERROR" "$log" 2>/dev/null && { tail -3 "$log" >&2; return 1; }
     sleep 0.2
   done

@@ -3,12 +3,15 @@ package io.pulse.model;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * Counters of one verticle, published every second on {@link Addresses#STATS} with per-second rates so any
- * gateway can show the whole cluster's activity. Synchronized, so a role serving from several event loops (the
+ * Counters and gauges of one verticle, published every second on {@link Addresses#STATS}, the counters also as
+ * per-second rates, so any gateway can show the whole cluster's activity (a gauge has no rate: the change of a heap
+ * size or of a connection count per second means nothing to an operator). Synchronized, so a role serving from several event loops (the
  * gateway's stream loops) can share one; the hot paths add their counts in bulk.
  */
 public final class RoleStats {
@@ -19,6 +22,7 @@ public final class RoleStats {
   private final String role;
   private final Map<String, long[]> counters = new LinkedHashMap<>();
   private final Map<String, Long> previous = new LinkedHashMap<>();
+  private final Set<String> gauges = new HashSet<>();
   /** Facts about the verticle itself (a gateway's URL, start time, readiness), sent as they are in every report. */
   private final JsonObject facts = new JsonObject();
   private long previousAt = System.nanoTime();
@@ -35,6 +39,7 @@ public final class RoleStats {
   /** Sets a gauge (a count of something held, like connected clients) rather than adding to it. */
   public synchronized void set(String counter, long value) {
     counters.computeIfAbsent(counter, k -> new long[1])[0] = value;
+    gauges.add(counter);
   }
 
   /** Sets a fact sent at the top level of every report (not a counter: no rate is computed for it). */
@@ -63,6 +68,9 @@ public final class RoleStats {
     JsonObject rates = new JsonObject();
     counters.forEach((name, value) -> {
       counts.put(name, value[0]);
+      if (gauges.contains(name)) {
+        return;
+      }
       long before = previous.getOrDefault(name, 0L);
       rates.put(name, Math.round((value[0] - before) / seconds * 10) / 10.0);
       previous.put(name, value[0]);
