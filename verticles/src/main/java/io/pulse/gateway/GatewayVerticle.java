@@ -78,7 +78,8 @@ public final class GatewayVerticle extends VerticleBase {
     stats.describe("ready", false);
     stats.publishEverySecond(vertx);
     // connected clients go into every report too, so any node's /api/status and dashboard show every gateway's
-    vertx.setPeriodic(1000, id -> MetricsEndpoint.CLIENT_KINDS.forEach(kind -> stats.set("clients." + kind, clients(kind))));
+    vertx.setPeriodic(1000, id -> MetricsEndpoint.CLIENT_KINDS
+      .forEach(kind -> stats.set("clients." + kind, clients(kind))));
     // the other gateways send clients only to ready ones: this node's readiness goes into every report
     vertx.setPeriodic(1000, id -> vertx.eventBus().<JsonObject>request(Addresses.NODE_INFO, null, LOCAL_TIMEOUT)
       .onSuccess(reply -> stats.describe("ready", reply.body().getBoolean("ready", false)))

@@ -11,8 +11,8 @@ import java.util.Set;
 /**
  * Counters and gauges of one verticle, published every second on {@link Addresses#STATS}, the counters also as
  * per-second rates, so any gateway can show the whole cluster's activity (a gauge has no rate: the change of a heap
- * size or of a connection count per second means nothing to an operator). Synchronized, so a role serving from several event loops (the
- * gateway's stream loops) can share one; the hot paths add their counts in bulk.
+ * size or of a connection count per second means nothing to an operator). Synchronized, so a role serving from
+ * several event loops (the gateway's stream loops) can share one; the hot paths add their counts in bulk.
  */
 public final class RoleStats {
 
