@@ -352,7 +352,8 @@ async function refreshCluster() {
       const rates = n.rates || {}, counters = n.counters || {};
       const gw = counters.gateway || {};
       const rate = v => Math.round(v || 0).toLocaleString('en');
-      const clients = ['sse', 'ws', 'sockjs', 'tcp'].reduce((sum, kind) => sum + (gw['clients.' + kind] || 0), 0);
+      // every kind the gateway reports as clients.<kind>, so a new kind needs no change here
+      const clients = Object.entries(gw).reduce((sum, [k, v]) => sum + (k.startsWith('clients.') ? v : 0), 0);
       const cells = [n.node, (n.roles || []).join(', '), rate(rates.ingest?.samplesIn),
         rate(rates.gateway?.resultsIn), String(clients)];
       for (const c of cells) { const td = document.createElement('td'); td.textContent = c; td.title = c; tr.append(td); }
