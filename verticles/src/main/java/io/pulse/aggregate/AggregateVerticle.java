@@ -62,6 +62,8 @@ public final class AggregateVerticle extends VerticleBase {
   private final Map<Integer, Long> awaiting = new HashMap<>();
   private PartitionHandover handover;
   private ResultOutbox outbox;
+  /** The time of the tick running now (0: none): every result one tick makes carries it. */
+  private long tickAt;
   private WindowLatency windowLatency;
   private MessageConsumer<io.vertx.core.buffer.Buffer> handoverConsumer;
   private String nodeId;
@@ -291,7 +293,12 @@ public final class AggregateVerticle extends VerticleBase {
     if (provisional && stillSending) {
       stats.increment("provisionalTicksSkipped");
     }
-    engine.tick(System.currentTimeMillis(), provisional && !stillSending);
+    tickAt = System.currentTimeMillis();
+    try {
+      engine.tick(tickAt, provisional && !stillSending);
+    } finally {
+      tickAt = 0;
+    }
     stats.set("resultsWaiting", outbox.waiting());
     stats.set("series", engine.seriesCount());
     stats.set("seriesExpired", engine.expired());
@@ -303,11 +310,12 @@ public final class AggregateVerticle extends VerticleBase {
     if (r.isFinal() && !r.isCorrection()) {
       alerts.onResult(r);
     }
-    outbox.add(r);
+    // results made outside a tick (a late sample's correction, a stop) are their own tick
+    outbox.add(r, tickAt != 0 ? tickAt : System.currentTimeMillis());
   }
 
-  private void publish(WindowResult r) {
-    vertx.eventBus().publish(Addresses.RESULTS, r.toJson());
+  private void publish(WindowResult r, long tick) {
+    vertx.eventBus().publish(Addresses.RESULTS, r.toJson().put("tick", tick));
     windowLatency.published(r, System.currentTimeMillis());
     if (r.isFinal()) {
       finals.add(r);

@@ -4,7 +4,7 @@ import io.pulse.model.WindowResult;
 import io.vertx.core.Context;
 
 import java.util.ArrayDeque;
-import java.util.function.Consumer;
+import java.util.function.ObjLongConsumer;
 
 /**
  * Publishes the engine's results in order, a slice per event-loop turn, so that a burst never holds the event loop.
@@ -16,17 +16,21 @@ import java.util.function.Consumer;
  * <p>Results go out in the order the engine made them (a window's provisional results before its final one). While
  * more than a slice is still waiting at a tick, the caller skips that tick's provisional results ({@link #busy()}):
  * under overload provisional results thin out; final results are never dropped.
+ *
+ * <p>Each result keeps the time of the tick that made it (its {@code tick} on the bus): a tick's results may go
+ * out over several slices, and a gateway counts one tick's results of a series as one update.
  */
 final class ResultOutbox {
 
   static final int SLICE = 256;
 
   private final Context context;
-  private final Consumer<WindowResult> publish;
+  private final ObjLongConsumer<WindowResult> publish;
   private final ArrayDeque<WindowResult> queue = new ArrayDeque<>();
+  private final ArrayDeque<Long> ticks = new ArrayDeque<>();
   private boolean scheduled;
 
-  ResultOutbox(Context context, Consumer<WindowResult> publish) {
+  ResultOutbox(Context context, ObjLongConsumer<WindowResult> publish) {
     this.context = context;
     this.publish = publish;
   }
@@ -40,9 +44,10 @@ final class ResultOutbox {
     return queue.size();
   }
 
-  /** Queues a result; it goes out from the next event-loop turn on. */
-  void add(WindowResult result) {
+  /** Queues a result made at {@code tick} (epoch ms); it goes out from the next event-loop turn on. */
+  void add(WindowResult result, long tick) {
     queue.add(result);
+    ticks.add(tick);
     if (!scheduled) {
       scheduled = true;
       context.runOnContext(v -> slice());
@@ -53,8 +58,9 @@ final class ResultOutbox {
   void drainFinals() {
     WindowResult r;
     while ((r = queue.poll()) != null) {
+      long tick = ticks.poll();
       if (r.isFinal()) {
-        publish.accept(r);
+        publish.accept(r, tick);
       }
     }
   }
@@ -62,7 +68,7 @@ final class ResultOutbox {
   private void slice() {
     scheduled = false;
     for (int i = 0; i < SLICE && !queue.isEmpty(); i++) {
-      publish.accept(queue.poll());
+      publish.accept(queue.poll(), ticks.poll());
     }
     if (!queue.isEmpty()) {
       scheduled = true;

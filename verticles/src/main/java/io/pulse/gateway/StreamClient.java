@@ -102,7 +102,7 @@ abstract class StreamClient {
     outboxBytes += event.size();
     if (sendTimes != null && !event.isFinal) {
       // final results always go and do not use up the budget of provisional ones
-      sendTimes.computeIfAbsent(event.series, k -> new SendTimes(updatesPerSecond)).record(now);
+      sendTimes.computeIfAbsent(event.series, k -> new SendTimes(updatesPerSecond)).record(now, update(event, now));
     }
   }
 
@@ -112,7 +112,12 @@ abstract class StreamClient {
       return true;
     }
     SendTimes times = sendTimes.get(event.series);
-    return times == null || times.allows(now);
+    return times == null || times.allows(now, update(event, now));
+  }
+
+  /** Which update of its series the event belongs to: the aggregator tick that made it, else the moment it goes. */
+  private static long update(StreamEvent event, long now) {
+    return event.tick != 0 ? event.tick : now;
   }
 
   /** When the update budget allows the event, for an event it does not allow now. */

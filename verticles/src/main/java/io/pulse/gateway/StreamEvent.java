@@ -25,6 +25,8 @@ final class StreamEvent {
   final String series;
   final long resolution;
   final long windowStart;
+  /** The aggregator tick that made the result (epoch ms), 0 if none: the update it belongs to (see SendTimes). */
+  final long tick;
   final boolean isFinal;
   /** The stream a result belongs to, {@code series NUL resolution}: the unit of coalescing. */
   final String streamKey;
@@ -48,6 +50,8 @@ final class StreamEvent {
     this.resolution = res instanceof Number n ? n.longValue() : 0;
     Object start = body.getValue("start");
     this.windowStart = start instanceof Number n ? n.longValue() : 0;
+    Object tick = body.getValue("tick");
+    this.tick = tick instanceof Number n ? n.longValue() : 0;
     // alerts are state changes: never coalesced away
     this.isFinal = kind == Kind.ALERT || Boolean.TRUE.equals(body.getValue("final"));
     this.streamKey = series + '\u0000' + resolution;

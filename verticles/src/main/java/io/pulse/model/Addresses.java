@@ -20,8 +20,9 @@ public final class Addresses {
   public static final String SAMPLES = "pulse.samples";
 
   /**
-   * Publish, aggregate to everyone. Body: a {@link WindowResult} as JSON ({@link WindowResult#toJson()}).
-   * Permitted outbound on the SockJS bridge.
+   * Publish, aggregate to everyone. Body: a {@link WindowResult} as JSON ({@link WindowResult#toJson()}) plus
+   * {@code tick}, when the aggregator tick that made it ran (epoch ms; the results of one tick share it, and a
+   * gateway's update budget counts them as one update). Permitted outbound on the SockJS bridge.
    */
   public static final String RESULTS = "pulse.public.results";
 
