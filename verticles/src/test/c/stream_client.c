@@ -19,6 +19,7 @@
 #include <sys/epoll.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include "ws_frames.h"
 
 enum { SSE, WS };
 typedef struct { int fd, up, kind, measured, len; char *buf; } Conn;
@@ -102,25 +103,14 @@ static int consume(Conn *c) {
     if (off == 0 && c->len == BUF) { fprintf(stderr, "stream_client: an SSE event over 64 KB\n"); exit(1); }
     return off;
   }
-  // server frames are unmasked: opcode, length (7 bits, or 16 or 64 bits after it), payload
-  while (c->len - off >= 2) {
+  for (;;) {
     unsigned char *b = (unsigned char *) c->buf + off;
-    int opcode = b[0] & 15, header = 2;
-    long length = b[1] & 127;
-    if (length == 126) {
-      if (c->len - off < 4) break;
-      length = (b[2] << 8) | b[3];
-      header = 4;
-    } else if (length == 127) {
-      if (c->len - off < 10) break;
-      length = 0;
-      for (int q = 0; q < 8; q++) length = (length << 8) | b[2 + q];
-      header = 10;
-    }
-    if (length > BUF - header) { fprintf(stderr, "stream_client: a frame over 64 KB\n"); exit(1); }
-    if (c->len - off < header + length) break;
+    int opcode, header;
+    long length, size = ws_frame(b, c->len - off, BUF, &opcode, &header, &length);
+    if (size < 0) { fprintf(stderr, "stream_client: a frame over 64 KB\n"); exit(1); }
+    if (size == 0) break;
     if (opcode == 1) on_event((char *) b + header, length, c->measured);
-    off += header + (int) length;
+    off += (int) size;
   }
   return off;
 }
@@ -242,20 +232,8 @@ int main(int argc, char **argv) {
   }
   snprintf(wsRequest, sizeof wsRequest, "GET /api/ws HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
     "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", port);
-  // a client's frames are masked (RFC 6455 5.3)
-  int sl = (int) strlen(subscribe), frameLen = 0;
-  unsigned char frame[600], mask[4] = {1, 2, 3, 4};
-  frame[frameLen++] = 0x81;
-  if (sl < 126) {
-    frame[frameLen++] = 0x80 | sl;
-  } else {
-    frame[frameLen++] = 0x80 | 126;
-    frame[frameLen++] = sl >> 8;
-    frame[frameLen++] = sl & 255;
-  }
-  memcpy(frame + frameLen, mask, 4);
-  frameLen += 4;
-  for (int i = 0; i < sl; i++) frame[frameLen++] = subscribe[i] ^ mask[i % 4];
+  unsigned char frame[600];
+  int frameLen = ws_masked_text(subscribe, (int) strlen(subscribe), frame);
 
   Conn *conns = calloc(n, sizeof(Conn));
   int ep = epoll_create1(0), held = 0;

@@ -26,9 +26,12 @@ final class ResultOutbox {
 
   private final Context context;
   private final ObjLongConsumer<WindowResult> publish;
-  private final ArrayDeque<WindowResult> queue = new ArrayDeque<>();
-  private final ArrayDeque<Long> ticks = new ArrayDeque<>();
+  private final ArrayDeque<Made> queue = new ArrayDeque<>();
   private boolean scheduled;
+
+  /** A result and the tick that made it. */
+  private record Made(WindowResult result, long tick) {
+  }
 
   ResultOutbox(Context context, ObjLongConsumer<WindowResult> publish) {
     this.context = context;
@@ -46,8 +49,7 @@ final class ResultOutbox {
 
   /** Queues a result made at {@code tick} (epoch ms); it goes out from the next event-loop turn on. */
   void add(WindowResult result, long tick) {
-    queue.add(result);
-    ticks.add(tick);
+    queue.add(new Made(result, tick));
     if (!scheduled) {
       scheduled = true;
       context.runOnContext(v -> slice());
@@ -56,11 +58,10 @@ final class ResultOutbox {
 
   /** Publishes every waiting final result now and drops the provisional ones: the verticle stops. */
   void drainFinals() {
-    WindowResult r;
-    while ((r = queue.poll()) != null) {
-      long tick = ticks.poll();
-      if (r.isFinal()) {
-        publish.accept(r, tick);
+    Made m;
+    while ((m = queue.poll()) != null) {
+      if (m.result().isFinal()) {
+        publish.accept(m.result(), m.tick());
       }
     }
   }
@@ -68,7 +69,8 @@ final class ResultOutbox {
   private void slice() {
     scheduled = false;
     for (int i = 0; i < SLICE && !queue.isEmpty(); i++) {
-      publish.accept(queue.poll(), ticks.poll());
+      Made m = queue.poll();
+      publish.accept(m.result(), m.tick());
     }
     if (!queue.isEmpty()) {
       scheduled = true;

@@ -92,7 +92,7 @@ class BenchIT {
     assertThat(Files.readString(Path.of("target/bench/report.md"))).contains("| fan-out | Pulse 100 subscribers delay p99 |");
   }
 
-  private static boolean onPath(String command) {
+  static boolean onPath(String command) {
     return java.util.Arrays.stream(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
       .anyMatch(dir -> Files.isExecutable(Path.of(dir, command)));
   }
@@ -102,7 +102,7 @@ class BenchIT {
     assertThat(Double.isFinite(value) && value > 0).as("%s is finite and above zero: %s", what, value).isTrue();
   }
 
-  private static String tail(Path log) {
+  static String tail(Path log) {
     try {
       List<String> lines = Files.readAllLines(log);
       return String.join("\n", lines.subList(Math.max(0, lines.size() - 80), lines.size()));

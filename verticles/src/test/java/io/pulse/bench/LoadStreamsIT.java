@@ -6,7 +6,6 @@ import org.junit.jupiter.api.Test;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -30,7 +29,7 @@ class LoadStreamsIT {
   @Test
   @DisplayName("scripts/load-streams with the C load tool holds 200 SSE and WebSocket subscribers and reports delays")
   void cLoadTool() throws Exception {
-    org.junit.jupiter.api.Assumptions.assumeTrue(onPath("gcc"),
+    org.junit.jupiter.api.Assumptions.assumeTrue(BenchIT.onPath("gcc"),
       "gcc is not installed: scripts/load-streams then runs the Java load tool, tested below");
     check(run("c"));
   }
@@ -71,24 +70,10 @@ class LoadStreamsIT {
     if (!load.waitFor(LIMIT_SECONDS, TimeUnit.SECONDS)) {
       load.descendants().forEach(ProcessHandle::destroyForcibly);
       load.destroyForcibly();
-      fail("scripts/load-streams 200 did not finish within " + LIMIT_SECONDS + " s; its output:\n" + tail(log));
+      fail("scripts/load-streams 200 did not finish within " + LIMIT_SECONDS + " s; its output:\n" + BenchIT.tail(log));
     }
-    assertThat(load.exitValue()).as("exit code of scripts/load-streams 200 (%s tool); its output:\n%s", tool, tail(log))
+    assertThat(load.exitValue()).as("exit code of scripts/load-streams 200 (%s tool); its output:\n%s", tool, BenchIT.tail(log))
       .isZero();
     return Files.readString(log);
-  }
-
-  private static boolean onPath(String command) {
-    return java.util.Arrays.stream(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
-      .anyMatch(dir -> Files.isExecutable(Path.of(dir, command)));
-  }
-
-  private static String tail(Path log) {
-    try {
-      List<String> lines = Files.readAllLines(log);
-      return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
-    } catch (Exception e) {
-      return "(no output: " + e + ")";
-    }
   }
 }
