@@ -18,7 +18,7 @@
 #include <sys/epoll.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
-#include "ws_frames.h"
+#include "subscriber.h"
 
 typedef struct { int fd; int up; int len; char buf[65536]; } Conn;
 
@@ -43,36 +43,6 @@ static void record(const char *text, long n, long now) {
   }
 }
 
-/** Connects, upgrades to WebSocket (blocking, one at a time) and sends the masked subscribe frame. */
-static void open_subscriber(Conn *c, int i, struct sockaddr_in *server, const char *request, int requestLen,
-                            const unsigned char *frame, int frameLen) {
-  int s = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in local = {0};
-  local.sin_family = AF_INET;
-  local.sin_addr.s_addr = htonl(0x7f000002 + i / 5000);
-  if (bind(s, (void *) &local, sizeof local) || connect(s, (void *) server, sizeof *server)) { perror("fanout_client: connect"); exit(1); }
-  if (write(s, request, requestLen) != requestLen) { perror("fanout_client: handshake"); exit(1); }
-  char r[4096];
-  int got = 0;
-  for (;;) {
-    int k = read(s, r + got, sizeof r - 1 - got);
-    if (k <= 0) { fprintf(stderr, "fanout_client: the server closed during the handshake\n"); exit(1); }
-    got += k;
-    r[got] = 0;
-    char *end = strstr(r, "\r\n\r\n");
-    if (end) {
-      if (strncmp(r, "HTTP/1.1 101", 12) != 0) { fprintf(stderr, "fanout_client: no upgrade: %.80s\n", r); exit(1); }
-      c->len = got - (int) (end + 4 - r);
-      memcpy(c->buf, end + 4, c->len);
-      break;
-    }
-  }
-  if (frameLen > 0 && write(s, frame, frameLen) != frameLen) { perror("fanout_client: subscribe"); exit(1); }
-  fcntl(s, F_SETFL, O_NONBLOCK);
-  c->fd = s;
-  c->up = 1;
-}
-
 int main(int argc, char **argv) {
   if (argc < 8) { fprintf(stderr, "usage: fanout_client port path clients subscribeJson warmup interval runs\n"); return 2; }
   int port = atoi(argv[1]), n = atoi(argv[3]);
@@ -81,12 +51,8 @@ int main(int argc, char **argv) {
   capacity = (long) n * 4 * interval * 2 + 1000;
   delays = malloc(capacity * sizeof(long));
   Conn *conns = calloc(n, sizeof(Conn));
-  struct sockaddr_in server = {0};
-  server.sin_family = AF_INET;
-  server.sin_port = htons(port);
-  server.sin_addr.s_addr = htonl(0x7f000001);
   char request[1024];
-  int requestLen = snprintf(request, sizeof request, "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
+  snprintf(request, sizeof request, "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
     "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", path, port);
   int sl = (int) strlen(subscribe), frameLen = 0;
   unsigned char frame[1100];
@@ -95,7 +61,9 @@ int main(int argc, char **argv) {
   int ep = epoll_create1(0), held = 0;
   long t0 = nowns();
   for (int i = 0; i < n; i++) {
-    open_subscriber(&conns[i], i, &server, request, requestLen, frame, frameLen);
+    conns[i].fd = open_subscriber("fanout_client", i, port, request, "HTTP/1.1 101", frame, frameLen, conns[i].buf,
+                                  sizeof conns[i].buf, &conns[i].len);
+    conns[i].up = 1;
     struct epoll_event e = {.events = EPOLLIN, .data.u32 = i};
     epoll_ctl(ep, EPOLL_CTL_ADD, conns[i].fd, &e);
     held++;

@@ -19,7 +19,7 @@
 #include <sys/epoll.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
-#include "ws_frames.h"
+#include "subscriber.h"
 
 enum { SSE, WS };
 typedef struct { int fd, up, kind, measured, len; char *buf; } Conn;
@@ -47,46 +47,6 @@ static void on_event(const char *text, long n, int measured) {
   if (delay < 0) delay = 0;
   add(&all, delay);
   if (memmem(text, n, "\"final\":true", 12)) add(&finals, delay);
-}
-
-static int dial(int i, int port) {
-  int s = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in local = {0}, server = {0};
-  local.sin_family = server.sin_family = AF_INET;
-  local.sin_addr.s_addr = htonl(0x7f000002 + i / 5000);
-  server.sin_port = htons(port);
-  server.sin_addr.s_addr = htonl(0x7f000001);
-  if (bind(s, (void *) &local, sizeof local) || connect(s, (void *) &server, sizeof server)) {
-    perror("stream_client: connect");
-    exit(1);
-  }
-  return s;
-}
-
-/** Sends the request, reads the response head (blocking), keeps what came after it. */
-static void open_subscriber(Conn *c, int i, int port, const char *request, const char *expect,
-                            const unsigned char *frame, int frameLen) {
-  int s = dial(i, port);
-  if (write(s, request, strlen(request)) != (ssize_t) strlen(request)) { perror("stream_client: request"); exit(1); }
-  c->buf = malloc(BUF);
-  int got = 0;
-  for (;;) {
-    int k = read(s, c->buf + got, BUF - 1 - got);
-    if (k <= 0) { fprintf(stderr, "stream_client: the server closed during the handshake\n"); exit(1); }
-    got += k;
-    c->buf[got] = 0;
-    char *end = strstr(c->buf, "\r\n\r\n");
-    if (end) {
-      if (strncmp(c->buf, expect, strlen(expect)) != 0) { fprintf(stderr, "stream_client: refused: %.120s\n", c->buf); exit(1); }
-      c->len = got - (int) (end + 4 - c->buf);
-      memmove(c->buf, end + 4, c->len);
-      break;
-    }
-  }
-  if (frameLen > 0 && write(s, frame, frameLen) != frameLen) { perror("stream_client: subscribe"); exit(1); }
-  fcntl(s, F_SETFL, O_NONBLOCK);
-  c->fd = s;
-  c->up = 1;
 }
 
 /** Consumes whole events from the buffer; returns the bytes used. */
@@ -145,7 +105,7 @@ static long rss_mb(long pid) {
 
 /** GET path from the node (blocking, Connection: close); a malloc'd body or NULL. */
 static char *http_get(int port, const char *path) {
-  int s = dial(0, port);
+  int s = dial("stream_client", 0, port);
   char req[256];
   int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", path);
   if (write(s, req, n) != n) { close(s); return NULL; }
@@ -242,8 +202,11 @@ int main(int argc, char **argv) {
     Conn *c = &conns[i];
     c->kind = i < sseClients ? SSE : WS;
     c->measured = i % every == 0;
-    if (c->kind == SSE) open_subscriber(c, i, port, sseRequest, "HTTP/1.1 200", NULL, 0);
-    else open_subscriber(c, i, port, wsRequest, "HTTP/1.1 101", frame, frameLen);
+    c->buf = malloc(BUF);
+    c->fd = c->kind == SSE
+      ? open_subscriber("stream_client", i, port, sseRequest, "HTTP/1.1 200", NULL, 0, c->buf, BUF, &c->len)
+      : open_subscriber("stream_client", i, port, wsRequest, "HTTP/1.1 101", frame, frameLen, c->buf, BUF, &c->len);
+    c->up = 1;
     struct epoll_event e = {.events = EPOLLIN, .data.u32 = i};
     epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &e);
     held++;
