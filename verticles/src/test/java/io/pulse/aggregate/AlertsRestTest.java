@@ -60,5 +60,7 @@ class AlertsRestTest {
       .isEqualTo(404);
     JsonObject after = TestNodes.await(client.get(port, "localhost", "/api/alerts").send(), 10).bodyAsJsonObject();
     assertThat(after.getJsonArray("rules")).hasSize(1);
+    // closed here, so it stays reachable while its requests run (an unreachable client is shut down by its cleaner)
+    client.close();
   }
 }

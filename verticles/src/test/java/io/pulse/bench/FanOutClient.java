@@ -130,6 +130,9 @@ public final class FanOutClient {
       .put("messagesPerSecond", BenchStats.stats(perSecond, "messages/s"));
     Files.createDirectories(out.toAbsolutePath().getParent());
     Files.writeString(out, result.encodePrettily());
+    // the clients are used up to here: a Vert.x 5 client no longer reachable is shut down by its cleaner at the next
+    // garbage collection, and every subscriber's connection with it
+    java.lang.ref.Reference.reachabilityFence(clients);
     vertx.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     System.exit(0);
   }

@@ -181,6 +181,10 @@ public final class LoadIngest {
         .put("refused", refusals.get()).put("nodeHeapMaxMb", heapMax[0]).put("nodeCpuMedianPercent", cpuMedian)
         .put("loadAverage", Files.readString(Path.of("/proc/loadavg")).trim()).encodePrettily());
     }
+    // the clients are used up to here: a Vert.x 5 client no longer reachable is shut down by its cleaner at the next
+    // garbage collection, and every pushing connection with it
+    java.lang.ref.Reference.reachabilityFence(clients);
+    java.lang.ref.Reference.reachabilityFence(http);
     Future.join(List.of(vertx.close())).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     return counted == sentTotal && held == n ? 0 : 1;
   }

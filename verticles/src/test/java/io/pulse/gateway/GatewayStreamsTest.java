@@ -119,6 +119,8 @@ class GatewayStreamsTest {
         assertThat(f.getJsonObject("body").getString("series")).isNotEqualTo("forged");
       });
     ws.close();
+    // closed here, so it stays reachable while its socket is used (an unreachable client is shut down by its cleaner)
+    wsClient.close();
   }
 
   @Test

@@ -3,18 +3,22 @@ package io.pulse.gateway;
 import io.pulse.node.PulseNode;
 import io.pulse.node.TestNodes;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,11 +42,15 @@ class StreamWritePathsTest {
   void sameEventsOnEitherPath(boolean shared) {
     PulseNode node = startNode("--gateway.sse-shared-chunks=" + shared, "--gateway.ws-shared-frames=" + shared);
     Vertx client = Vertx.vertx();
+    // both clients stay reachable to the end (see finally): a Vert.x 5 client no longer reachable is shut down by its
+    // cleaner at the next garbage collection, and its connections with it
+    HttpClient http = client.createHttpClient(new HttpClientOptions().setKeepAlive(false));
+    WebSocketClient wsClient = client.createWebSocketClient();
     try {
-      SseTestClient sse = SseTestClient.connect(client.createHttpClient(new HttpClientOptions().setKeepAlive(false)),
-        node.httpPort(), "/api/stream?series=trade.*&resolution=100ms", null);
+      SseTestClient sse = SseTestClient.connect(http, node.httpPort(), "/api/stream?series=trade.*&resolution=100ms",
+        null);
       List<JsonObject> wsMessages = new CopyOnWriteArrayList<>();
-      WebSocket ws = TestNodes.await(client.createWebSocketClient().connect(new WebSocketConnectOptions()
+      WebSocket ws = TestNodes.await(wsClient.connect(new WebSocketConnectOptions()
           .setHost("127.0.0.1").setPort(node.httpPort()).setURI("/api/ws"))
         .onSuccess(s -> s.textMessageHandler(t -> wsMessages.add(new JsonObject(t)))), 10);
       ws.writeTextMessage(new JsonObject().put("op", "subscribe").put("series", new JsonArray().add("trade.*"))
@@ -67,6 +75,8 @@ class StreamWritePathsTest {
       assertThat(sseIds).as("SSE ids strictly increase").isSorted().doesNotHaveDuplicates();
       assertThat(sse.events).allSatisfy(e -> assertThat(e.data().getString("series")).startsWith("trade."));
     } finally {
+      Reference.reachabilityFence(http);
+      Reference.reachabilityFence(wsClient);
       TestNodes.await(client.close(), 10);
       TestNodes.stop(node);
     }
@@ -77,9 +87,10 @@ class StreamWritePathsTest {
   void http10StreamHasNoChunkFraming() {
     PulseNode node = startNode();
     Vertx client = Vertx.vertx();
+    NetClient net = client.createNetClient();
     try {
       Buffer received = Buffer.buffer();
-      NetSocket socket = TestNodes.await(client.createNetClient().connect(node.httpPort(), "127.0.0.1"), 10);
+      NetSocket socket = TestNodes.await(net.connect(node.httpPort(), "127.0.0.1"), 10);
       socket.handler(b -> {
         synchronized (received) {
           received.appendBuffer(b);
@@ -101,6 +112,7 @@ class StreamWritePathsTest {
       assertThat(body).as("no chunk-size lines in the body").doesNotContainPattern(Pattern.compile("(?m)^[0-9a-f]+\r$"));
       assertThat(body).doesNotContain("\r");
     } finally {
+      Reference.reachabilityFence(net);
       TestNodes.await(client.close(), 10);
       TestNodes.stop(node);
     }
