@@ -55,7 +55,7 @@ public final class EndToEndBench {
     double[] p50 = new double[runs];
     double[] p99 = new double[runs];
     // held to the end (see finally): a Vert.x 5 client no longer reachable is shut down by its cleaner at the next
-    // garbage collection, its connections with it (that closed the subscriber's handshake now and then)
+    // garbage collection, its connections with it (the likely cause of the handshakes that failed now and then)
     WebSocketClient wsClient = vertx.createWebSocketClient();
     try {
       HttpClient http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1")
